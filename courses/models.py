@@ -1,0 +1,125 @@
+"""Courses, lessons and questions, and what each learner has done with them."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+
+class Course(models.Model):
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    published = models.BooleanField(default=False)
+    order = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["order", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("course", kwargs={"course_slug": self.slug})
+
+
+class Lesson(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="lessons")
+    slug = models.SlugField()
+    title = models.CharField(max_length=200)
+    body = models.TextField(help_text="Markdown; math in $…$ and $$…$$.")
+    order = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["course", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "slug"], name="lesson_slug_unique_in_course")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("lesson", kwargs={"course_slug": self.course.slug, "lesson_slug": self.slug})
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        SINGLE = "single", "Single choice"
+        MULTIPLE = "multiple", "Multiple choice (select all that apply)"
+        NUMERIC = "numeric", "Numeric, randomised per learner"
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="questions")
+    slug = models.SlugField()
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SINGLE)
+    prompt = models.TextField(help_text="Markdown; numeric questions use {name} fields.")
+    explanation = models.TextField(blank=True, help_text="Shown once the learner has answered.")
+    order = models.PositiveIntegerField(default=0)
+    tolerance = models.FloatField(default=1e-3, help_text="Relative tolerance (numeric only).")
+    parameters_code = models.TextField(
+        blank=True, help_text="Python defining generate(rng) -> dict (numeric only)."
+    )
+    answer_code = models.TextField(
+        blank=True, help_text="Python defining answer(p) -> float (numeric only)."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["lesson", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lesson", "slug"], name="question_slug_unique_in_lesson"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    text = models.TextField()
+    is_correct = models.BooleanField(default=False)
+    feedback = models.TextField(blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["question", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class QuestionAttempt(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="question_attempts"
+    )
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="attempts")
+    chosen = models.ManyToManyField(Choice, blank=True, related_name="attempts")
+    numeric_answer = models.FloatField(null=True, blank=True)
+    score = models.FloatField(default=0.0)
+    is_correct = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.question}: {self.score:.2f}"
+
+
+class LessonRead(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lessons_read"
+    )
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="reads")
+    read_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson"], name="lesson_read_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} read {self.lesson}"

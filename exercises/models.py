@@ -1,0 +1,117 @@
+"""Coding exercises, their known mistakes, and learners' submissions."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from courses.models import Lesson
+
+
+class Exercise(models.Model):
+    class Check(models.TextChoices):
+        UNCHECKED = "unchecked", "Not checked yet"
+        PASSED = "passed", "Reference check passed"
+        FAILED = "failed", "Reference check failed"
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="exercises")
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    order = models.PositiveIntegerField(default=0)
+    entry_point = models.CharField(max_length=100, help_text="The function the learner writes.")
+    returns = models.JSONField(
+        default=list, blank=True, help_text="Names of the returned components, in order."
+    )
+    prompt = models.TextField(help_text="Markdown; math in $…$ and $$…$$.")
+    starter_code = models.TextField(blank=True)
+    reference_code = models.TextField()
+    cases_code = models.TextField(help_text="Python defining make_cases() -> list of cases.")
+    rtol = models.FloatField(default=1e-5)
+    atol = models.FloatField(default=1e-8)
+    time_limit_ms = models.PositiveIntegerField(default=2000)
+    memory_mb = models.PositiveIntegerField(default=512)
+    published = models.BooleanField(default=False)
+    check_status = models.CharField(
+        max_length=10, choices=Check.choices, default=Check.UNCHECKED, editable=False
+    )
+    checked_version = models.CharField(max_length=64, blank=True, editable=False)
+    check_report = models.JSONField(default=dict, blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["lesson__course", "lesson__order", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.slug
+
+    def get_absolute_url(self) -> str:
+        return reverse("exercise", kwargs={"exercise_slug": self.slug})
+
+
+class KnownMistake(models.Model):
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="mistakes")
+    slug = models.SlugField()
+    title = models.CharField(max_length=200)
+    message = models.TextField(help_text="Shown to a learner whose outputs match this variant.")
+    code = models.TextField(help_text="The reference with this one mistake.")
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["exercise", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["exercise", "slug"], name="mistake_slug_unique_in_exercise"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Submission(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        PASSED = "passed", "Passed"
+        FAILED = "failed", "Failed"
+        ERROR = "error", "Error"
+
+    class Kind(models.TextChoices):
+        SUBMIT = "submit", "Submission"
+        RUN = "run", "Run of the examples"
+
+    FINAL = (Status.PASSED, Status.FAILED, Status.ERROR)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions"
+    )
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="submissions")
+    kind = models.CharField(max_length=6, choices=Kind.choices, default=Kind.SUBMIT)
+    code = models.TextField()
+    status = models.CharField(
+        max_length=7, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    exercise_version = models.CharField(max_length=64, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    tests = models.JSONField(default=list, blank=True)
+    misconception = models.TextField(blank=True)
+    misconception_slug = models.CharField(max_length=50, blank=True)
+    message = models.TextField(blank=True)
+    stdout = models.TextField(blank=True)
+    duration_ms = models.FloatField(null=True, blank=True)
+    # Times the grading was (re)started: infrastructure retries, never learner attempts.
+    deliveries = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    graded_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "exercise", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.exercise} by {self.user}: {self.status}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in self.FINAL

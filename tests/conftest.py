@@ -1,0 +1,29 @@
+"""Fixtures shared by the whole suite: real Redis and PostgreSQL servers."""
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.services import PostgresServer, RedisServer, free_port
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory) -> Iterator[RedisServer]:
+    server = RedisServer(port=free_port(), data_dir=tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    # Not under pytest's 0700 temp root: the cluster belongs to the `postgres` user.
+    root = Path(tempfile.mkdtemp(prefix="unrolled-pg-"))
+    server = PostgresServer(root=root, port=free_port())
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
