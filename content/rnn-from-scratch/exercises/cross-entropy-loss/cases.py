@@ -1,0 +1,51 @@
+import numpy as np
+
+
+def make_cases():
+    cases = [
+        {
+            "name": "example 1: two steps, three classes",
+            "visible": True,
+            "args": [np.array([[2.0, 1.0, 0.0], [0.0, 0.0, 3.0]]), np.array([0, 2])],
+        },
+        {
+            "name": "example 2: one step, two classes",
+            "visible": True,
+            "args": [np.array([[1.0, -1.0]]), np.array([1])],
+        },
+    ]
+    rng = np.random.default_rng(2111)
+    for T, K in [(4, 3), (12, 8), (6, 2), (1, 5), (7, 4), (3, 3), (5, 6)]:
+        cases.append(
+            {
+                "name": f"T={T} K={K}",
+                "visible": False,
+                "args": [rng.normal(0.0, 2.0, (T, K)), rng.integers(0, K, T, dtype=np.int64)],
+            }
+        )
+    cases.append(
+        {
+            "name": "confident and right",
+            "visible": False,
+            "args": [np.array([[10.0, -10.0], [-10.0, 10.0]]), np.array([0, 1])],
+        }
+    )
+    # Every row holding +1000 has it away from the label: any unstable formula overflows there.
+    cases.append(
+        {
+            "name": "entries at +-1000",
+            "visible": False,
+            "args": [
+                np.array([[1000.0, 0.0, -1000.0], [5.0, 1000.0, 2.0], [0.5, -1000.0, 0.0]]),
+                np.array([1, 0, 2]),
+            ],
+        }
+    )
+    cases.append(
+        {
+            "name": "one step with entries at +-1000",
+            "visible": False,
+            "args": [np.array([[-1000.0, 1000.0, 999.0, 0.0]]), np.array([2])],
+        }
+    )
+    return cases

@@ -1,0 +1,29 @@
+import numpy as np
+
+
+def many_to_one_bptt(xs, h0, U, W, V, b, c, label):
+    T = xs.shape[0]
+    H = h0.shape[0]
+
+    hs = np.zeros((T, H))
+    h = h0
+    for t in range(T):
+        h = np.tanh(U @ xs[t] + W @ h + b)
+        hs[t] = h
+    logits = V @ hs[-1] + c
+    shifted = logits - np.max(logits)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted)))
+    loss = -log_probs[label]
+
+    dlogits = np.exp(log_probs)
+    dlogits[label] -= 1.0
+    dV = np.outer(dlogits, hs[-1])
+    dc = dlogits
+
+    dh = V.T @ dlogits
+    dz = dh * (1.0 - hs[-1] ** 2)
+    h_prev = hs[-2] if T > 1 else h0
+    dU = np.outer(dz, xs[-1])
+    dW = np.outer(dz, h_prev)
+    db = dz
+    return float(loss), dU, dW, dV, db, dc

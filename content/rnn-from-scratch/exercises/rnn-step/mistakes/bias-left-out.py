@@ -1,0 +1,5 @@
+import numpy as np
+
+
+def rnn_step(x_t, h_prev, U, W, b):
+    return np.tanh(U @ x_t + W @ h_prev)
