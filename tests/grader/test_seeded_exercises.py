@@ -1,0 +1,22 @@
+"""Every exercise of the seeded course must pass its own "check reference"."""
+
+from pathlib import Path
+
+import pytest
+
+from grader.grading import ExerciseSpec, self_check
+
+EXERCISES = Path(__file__).resolve().parents[2] / "content" / "rnn-from-scratch" / "exercises"
+FOLDERS = sorted(p for p in EXERCISES.glob("*") if (p / "exercise.yaml").is_file())
+# COURSE.md lists 13 coding exercises.
+EXPECTED_EXERCISES = 13
+
+
+def test_the_seeded_course_has_every_exercise():
+    assert len(FOLDERS) >= EXPECTED_EXERCISES, [p.name for p in FOLDERS]
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=[p.name for p in FOLDERS])
+def test_seeded_exercise_passes_self_check(folder):
+    report = self_check(ExerciseSpec.from_folder(folder))
+    assert report.ok, report.to_dict()
