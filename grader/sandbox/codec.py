@@ -1,0 +1,202 @@
+"""Values across the sandbox boundary as data only: a JSON manifest plus raw .npy arrays.
+
+This module imports only the standard library and NumPy: the zygote loads it by path.
+
+Frame layout: MAGIC, u32 manifest length, manifest (UTF-8 JSON), then for each array a
+u64 length and the bytes of one `.npy` file. Decoding never unpickles anything
+(`np.load(..., allow_pickle=False)`), so a frame written by hostile code is only data.
+
+Manifest nodes: JSON null/true/false/int/string stand for themselves; a float is
+{"f": float.hex()}; a complex is {"c": [re.hex(), im.hex()]}; a list {"l": [...]}; a tuple
+{"t": [...]}; a dict {"d": [[key, value], ...]} with str or int keys; an ndarray {"a": index};
+a NumPy scalar {"s": index} (stored as a 0-d array).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+from typing import Any
+
+import numpy as np
+
+MAGIC = b"URS1"
+MAX_DEPTH = 64
+
+_HEADER = struct.Struct("<4sI")
+_LENGTH = struct.Struct("<Q")
+_NUMPY_SCALAR_TYPES = frozenset(
+    t for t in set(np.sctypeDict.values()) if issubclass(t, np.generic) and t is not np.object_
+)
+
+
+class UnsupportedValue(TypeError):
+    """Raised when a value is not one of the types that may cross the boundary."""
+
+
+class MalformedFrame(ValueError):
+    """Raised when bytes are not a well-formed frame."""
+
+
+def _describe(value: Any) -> str:
+    kind = type(value)
+    if kind.__module__ in ("builtins", "numpy"):
+        return kind.__name__
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def encode(value: Any) -> bytes:
+    """Return the frame for `value`, or raise UnsupportedValue naming the offending type."""
+    arrays: list[bytes] = []
+    manifest = _encode_node(value, arrays, 0)
+    body = json.dumps(manifest, separators=(",", ":"), allow_nan=False).encode()
+    parts = [_HEADER.pack(MAGIC, len(body)), body]
+    for blob in arrays:
+        parts.append(_LENGTH.pack(len(blob)))
+        parts.append(blob)
+    return b"".join(parts)
+
+
+def _save(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _encode_node(value: Any, arrays: list[bytes], depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise UnsupportedValue(f"the value is nested more than {MAX_DEPTH} levels deep")
+    kind = type(value)
+    if value is None or kind is bool or kind is str:
+        return value
+    if kind is int:
+        return value
+    if kind is float:
+        return {"f": value.hex()}
+    if kind is complex:
+        return {"c": [value.real.hex(), value.imag.hex()]}
+    if kind is np.ndarray:
+        if value.dtype.hasobject:
+            raise UnsupportedValue("an array of Python objects (dtype=object) cannot be returned")
+        arrays.append(_save(value))
+        return {"a": len(arrays) - 1}
+    if kind in _NUMPY_SCALAR_TYPES:
+        array = np.asarray(value)
+        if type(array) is not np.ndarray or array.dtype.hasobject:
+            raise UnsupportedValue(f"a {_describe(value)} cannot be returned")
+        arrays.append(_save(array))
+        return {"s": len(arrays) - 1}
+    if kind is list or kind is tuple:
+        items = [_encode_node(item, arrays, depth + 1) for item in value]
+        return {"l": items} if kind is list else {"t": items}
+    if kind is dict:
+        pairs = []
+        for key, item in dict.items(value):
+            if type(key) not in (str, int):
+                raise UnsupportedValue(f"a dict key of type {_describe(key)} cannot be returned")
+            pairs.append([key, _encode_node(item, arrays, depth + 1)])
+        return {"d": pairs}
+    if isinstance(value, np.ndarray):
+        raise UnsupportedValue(
+            f"a {_describe(value)} (a subclass of numpy.ndarray) cannot be returned; "
+            "return a plain array (np.asarray)"
+        )
+    raise UnsupportedValue(
+        f"a {_describe(value)} cannot be returned; use arrays, numbers, strings, None, "
+        "or lists, tuples and dicts of those"
+    )
+
+
+def decode(frame: bytes) -> Any:
+    """Return the value held in `frame`; raise MalformedFrame on anything unexpected."""
+    view = memoryview(frame)
+    if len(view) < _HEADER.size:
+        raise MalformedFrame("the frame is truncated")
+    magic, body_length = _HEADER.unpack_from(view, 0)
+    if magic != MAGIC:
+        raise MalformedFrame("the frame does not start with the expected marker")
+    offset = _HEADER.size
+    if offset + body_length > len(view):
+        raise MalformedFrame("the manifest is truncated")
+    try:
+        manifest = json.loads(bytes(view[offset : offset + body_length]).decode())
+    except (ValueError, RecursionError) as exc:
+        raise MalformedFrame("the manifest is not valid JSON") from exc
+    offset += body_length
+    arrays: list[np.ndarray] = []
+    while offset < len(view):
+        if offset + _LENGTH.size > len(view):
+            raise MalformedFrame("an array length is truncated")
+        (length,) = _LENGTH.unpack_from(view, offset)
+        offset += _LENGTH.size
+        if offset + length > len(view):
+            raise MalformedFrame("an array is truncated")
+        try:
+            array = np.load(io.BytesIO(view[offset : offset + length]), allow_pickle=False)
+        except Exception as exc:  # np.load raises many types on corrupt input
+            raise MalformedFrame(f"an array could not be read ({type(exc).__name__})") from exc
+        if type(array) is not np.ndarray or array.dtype.hasobject:
+            raise MalformedFrame("an array holds objects")
+        arrays.append(array)
+        offset += length
+    used: set[int] = set()
+    value = _decode_node(manifest, arrays, used, 0)
+    if len(used) != len(arrays):
+        raise MalformedFrame("the frame holds arrays the manifest does not use")
+    return value
+
+
+def _array_at(node: Any, arrays: list[np.ndarray], used: set[int]) -> np.ndarray:
+    if type(node) is not int or not 0 <= node < len(arrays) or node in used:
+        raise MalformedFrame("an array reference is invalid")
+    used.add(node)
+    return arrays[node]
+
+
+def _float(text: Any) -> float:
+    if type(text) is not str:
+        raise MalformedFrame("a float is not encoded as text")
+    try:
+        return float.fromhex(text)
+    except ValueError as exc:
+        raise MalformedFrame("a float is malformed") from exc
+
+
+def _decode_node(node: Any, arrays: list[np.ndarray], used: set[int], depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise MalformedFrame("the value is nested too deeply")
+    kind = type(node)
+    if node is None or kind in (bool, int, str):
+        return node
+    if kind is not dict or len(node) != 1:
+        raise MalformedFrame("a manifest node is malformed")
+    ((tag, inner),) = node.items()
+    if tag == "f":
+        return _float(inner)
+    if tag == "c":
+        if type(inner) is not list or len(inner) != 2:
+            raise MalformedFrame("a complex number is malformed")
+        return complex(_float(inner[0]), _float(inner[1]))
+    if tag == "a":
+        return _array_at(inner, arrays, used)
+    if tag == "s":
+        array = _array_at(inner, arrays, used)
+        if array.ndim != 0:
+            raise MalformedFrame("a scalar is not 0-dimensional")
+        return array[()]
+    if tag in ("l", "t"):
+        if type(inner) is not list:
+            raise MalformedFrame("a sequence is malformed")
+        items = [_decode_node(item, arrays, used, depth + 1) for item in inner]
+        return items if tag == "l" else tuple(items)
+    if tag == "d":
+        if type(inner) is not list:
+            raise MalformedFrame("a dict is malformed")
+        result = {}
+        for pair in inner:
+            if type(pair) is not list or len(pair) != 2 or type(pair[0]) not in (str, int):
+                raise MalformedFrame("a dict entry is malformed")
+            result[pair[0]] = _decode_node(pair[1], arrays, used, depth + 1)
+        return result
+    raise MalformedFrame("a manifest node has an unknown tag")

@@ -1,0 +1,112 @@
+"""Landlock through raw syscalls (landlock(7)); imports only the standard library."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import struct
+
+_SYS_CREATE_RULESET = 444
+_SYS_ADD_RULE = 445
+_SYS_RESTRICT_SELF = 446
+_CREATE_RULESET_VERSION = 1
+_RULE_PATH_BENEATH = 1
+
+EXECUTE = 1 << 0
+WRITE_FILE = 1 << 1
+READ_FILE = 1 << 2
+READ_DIR = 1 << 3
+REMOVE_DIR = 1 << 4
+REMOVE_FILE = 1 << 5
+MAKE_CHAR = 1 << 6
+MAKE_DIR = 1 << 7
+MAKE_REG = 1 << 8
+MAKE_SOCK = 1 << 9
+MAKE_FIFO = 1 << 10
+MAKE_BLOCK = 1 << 11
+MAKE_SYM = 1 << 12
+REFER = 1 << 13  # ABI 2
+TRUNCATE = 1 << 14  # ABI 3
+IOCTL_DEV = 1 << 15  # ABI 5
+NET_BIND_TCP = 1 << 0  # ABI 4
+NET_CONNECT_TCP = 1 << 1  # ABI 4
+SCOPE_ABSTRACT_UNIX_SOCKET = 1 << 0  # ABI 6
+SCOPE_SIGNAL = 1 << 1  # ABI 6
+
+READ = READ_FILE | READ_DIR
+WRITE = WRITE_FILE | REMOVE_DIR | REMOVE_FILE | MAKE_DIR | MAKE_REG | TRUNCATE
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.syscall.restype = ctypes.c_long
+
+
+def _syscall(number: int, *args: object) -> int:
+    result = _libc.syscall(ctypes.c_long(number), *args)
+    if result < 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+    return result
+
+
+def abi_version() -> int:
+    """Return the kernel's Landlock ABI version, or 0 when Landlock is unavailable."""
+    try:
+        return _syscall(_SYS_CREATE_RULESET, None, ctypes.c_size_t(0), _CREATE_RULESET_VERSION)
+    except OSError:
+        return 0
+
+
+def _handled_fs(abi: int) -> int:
+    handled = (1 << 13) - 1
+    if abi >= 2:
+        handled |= REFER
+    if abi >= 3:
+        handled |= TRUNCATE
+    if abi >= 5:
+        handled |= IOCTL_DEV
+    return handled
+
+
+def build_ruleset(read_paths: list[str], write_paths: list[str]) -> tuple[int, int]:
+    """Return (ruleset fd, ABI): read-only beneath read_paths, read-write beneath write_paths.
+
+    Network (ABI >= 4): no TCP bind or connect. Scopes (ABI >= 6): no signals to processes
+    outside the domain and no abstract Unix sockets outside it.
+    """
+    abi = abi_version()
+    if abi < 1:
+        raise OSError("Landlock is not available on this kernel")
+    handled_fs = _handled_fs(abi)
+    fields = [handled_fs]
+    if abi >= 4:
+        fields.append(NET_BIND_TCP | NET_CONNECT_TCP)
+    if abi >= 6:
+        fields.append(SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL)
+    attr = struct.pack(f"<{len(fields)}Q", *fields)
+    buffer = ctypes.create_string_buffer(attr, len(attr))
+    ruleset = _syscall(_SYS_CREATE_RULESET, buffer, ctypes.c_size_t(len(attr)), 0)
+    try:
+        for paths, access in ((read_paths, READ), (write_paths, READ | WRITE)):
+            for path in paths:
+                _add_path(ruleset, path, access & handled_fs)
+    except BaseException:
+        os.close(ruleset)
+        raise
+    return ruleset, abi
+
+
+def _add_path(ruleset: int, path: str, access: int) -> None:
+    fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+    try:
+        if not os.path.isdir(path):
+            access &= READ_FILE | WRITE_FILE | TRUNCATE | IOCTL_DEV
+        rule = struct.pack("<Qi", access, fd)
+        buffer = ctypes.create_string_buffer(rule, len(rule))
+        _syscall(_SYS_ADD_RULE, ruleset, _RULE_PATH_BENEATH, buffer, 0)
+    finally:
+        os.close(fd)
+
+
+def restrict_self(ruleset: int) -> None:
+    """Enforce the ruleset on the calling thread (needs no_new_privs or CAP_SYS_ADMIN)."""
+    _syscall(_SYS_RESTRICT_SELF, ruleset, 0)

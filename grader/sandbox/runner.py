@@ -1,0 +1,502 @@
+"""The zygote: a fresh interpreter that imports NumPy once and forks one locked-down child per job.
+
+Run as `python -I -B runner.py <control fd> <config json>` by grader.sandbox.zygote, with a
+scrubbed environment. It imports nothing from the project but its three sibling modules
+(codec, landlock, seccomp), loaded by path, which import only the standard library and NumPy.
+
+Protocol on the control socket (SOCK_SEQPACKET, one JSON message per packet, fds as
+SCM_RIGHTS): the zygote first sends {"hello": ...}; the worker sends {"run": ...} with three
+fds (job memfd, result pipe, output pipe); the zygote answers {"pid": ...} with a pidfd of
+the child, later {"exit": ...}. {"kill": true} from the worker kills the running child.
+The job itself (code and arguments) never passes through the zygote: only the child reads it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import importlib.util
+import json
+import os
+import resource
+import select
+import shutil
+import signal
+import socket
+import struct
+import sys
+import sysconfig
+import traceback
+import types
+
+import numpy as np
+
+# Submodules NumPy loads lazily: imported here so children need not read them from disk.
+import numpy.fft  # noqa: F401
+import numpy.linalg  # noqa: F401
+import numpy.polynomial  # noqa: F401
+import numpy.random  # noqa: F401
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _load_sibling(name: str) -> types.ModuleType:
+    spec = importlib.util.spec_from_file_location(f"unrolled_sandbox_{name}", f"{_HERE}/{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+codec = _load_sibling("codec")
+landlock = _load_sibling("landlock")
+seccomp = _load_sibling("seccomp")
+
+SUBMISSION_FILENAME = "<submission>"
+EXIT_SETUP_FAILED = 71
+SETUP_DONE = b"S"
+JOB_FD = 3
+RESULT_FD = 4
+_FRAME_LENGTH = struct.Struct("<I")
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_PR_SET_PDEATHSIG = 1
+_CLONE_NEWNS = 0x00020000
+_CLONE_NEWUTS = 0x04000000
+_CLONE_NEWIPC = 0x08000000
+_CLONE_NEWPID = 0x20000000
+_CLONE_NEWNET = 0x40000000
+_MS_RDONLY = 1
+_MS_NOSUID = 2
+_MS_NODEV = 4
+_MS_NOEXEC = 8
+_MS_REC = 0x4000
+_MS_PRIVATE = 1 << 18
+
+
+def _check(result: int) -> None:
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+def _mount(source: str, target: str, fstype: str | None, flags: int, data: str | None) -> None:
+    _check(
+        _libc.mount(
+            source.encode() if source else None,
+            target.encode(),
+            fstype.encode() if fstype else None,
+            ctypes.c_ulong(flags),
+            data.encode() if data else None,
+        )
+    )
+
+
+def _set_pdeathsig() -> None:
+    _check(_libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0))
+
+
+def _vm_size_bytes() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+# ---------------------------------------------------------------------------------------
+# Zygote start-up
+
+
+def _enter_namespaces(config: dict, applied: dict) -> bool:
+    """Unshare net/ipc/uts/mount/pid once; return True in the process that goes on serving."""
+    if not config.get("namespaces"):
+        applied["namespaces"] = "not requested (not running as root)"
+        return True
+    flags = _CLONE_NEWNS | _CLONE_NEWNET | _CLONE_NEWIPC | _CLONE_NEWUTS | _CLONE_NEWPID
+    if _libc.unshare(flags) != 0:
+        err = ctypes.get_errno()
+        applied["namespaces"] = f"unshare refused: {os.strerror(err)}"
+        return True
+    # The next child is PID 1 of the new pid namespace: it becomes the zygote proper, so
+    # that job children are never PID 1 (which ignores SIGXCPU, SIGXFSZ and SIGTERM).
+    init = os.fork()
+    if init:
+        _, status = os.waitpid(init, 0)
+        os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+    _set_pdeathsig()
+    applied["namespaces"] = ["net", "ipc", "uts", "mount", "pid"]
+    mounts = []
+    try:
+        _mount("", "/", None, _MS_REC | _MS_PRIVATE, None)
+        _mount("proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, None)
+        mounts.append("/proc (this pid namespace only)")
+        for hidden in ("/tmp", "/dev/shm"):
+            if os.path.isdir(hidden):
+                _mount("tmpfs", hidden, "tmpfs", _MS_RDONLY | _MS_NOSUID | _MS_NODEV, "size=4k")
+                mounts.append(f"{hidden} (empty, read-only)")
+        opts = "size=1m,mode=0711"
+        _mount("tmpfs", config["scratch"], "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, opts)
+        mounts.append(f"{config['scratch']} (private tmpfs)")
+    except OSError as exc:
+        mounts.append(f"mount failed: {exc}")
+    applied["mounts"] = mounts
+    try:
+        _check(_libc.sethostname(b"sandbox", 7))
+    except OSError:
+        pass
+    return True
+
+
+def _landlock_paths(config: dict) -> tuple[list[str], list[str]]:
+    paths = sysconfig.get_paths()
+    numpy_dir = os.path.dirname(np.__file__)
+    candidates = [
+        paths["stdlib"],
+        os.path.join(paths["stdlib"], "lib-dynload"),
+        numpy_dir,
+        numpy_dir + ".libs",
+        "/usr/lib/x86_64-linux-gnu",
+        "/usr/lib64",
+        "/dev/null",
+        "/dev/urandom",
+    ]
+    seen: list[str] = []
+    for path in candidates:
+        real = os.path.realpath(path)
+        if os.path.exists(real) and real not in seen:
+            seen.append(real)
+    return seen, [config["scratch"]]
+
+
+def main() -> None:
+    control_fd = int(sys.argv[1])
+    config = json.loads(sys.argv[2])
+    control = socket.socket(fileno=control_fd)
+    applied: dict = {}
+    _enter_namespaces(config, applied)
+    ruleset = -1
+    try:
+        read_paths, write_paths = _landlock_paths(config)
+        ruleset, abi = landlock.build_ruleset(read_paths, write_paths)
+        applied["landlock"] = {"abi": abi, "read": read_paths, "write": write_paths}
+    except OSError as exc:
+        applied["landlock"] = f"unavailable: {exc}"
+    applied["seccomp"] = seccomp.supported()
+    applied["vm_baseline"] = _vm_size_bytes()
+    applied["pid"] = os.getpid()
+    _send(control, {"hello": applied})
+    Zygote(control, config, ruleset, applied["vm_baseline"]).serve()
+
+
+def _send(control: socket.socket, message: dict, fds: list[int] | None = None) -> None:
+    data = json.dumps(message).encode()
+    if fds:
+        socket.send_fds(control, [data], fds)
+    else:
+        control.send(data)
+
+
+class Zygote:
+    """Serve jobs one at a time: fork, hand the pidfd to the worker, reap, report."""
+
+    def __init__(self, control: socket.socket, config: dict, ruleset: int, vm_baseline: int):
+        self.control = control
+        self.config = config
+        self.ruleset = ruleset
+        self.vm_baseline = vm_baseline
+        self.counter = 0
+
+    def serve(self) -> None:
+        while True:
+            try:
+                data, fds, _, _ = socket.recv_fds(self.control, 65536, 8)
+            except OSError:
+                return
+            if not data:
+                return
+            message = json.loads(data)
+            if "run" not in message or len(fds) != 3:
+                for fd in fds:
+                    os.close(fd)
+                continue
+            self.run(message["run"], fds)
+
+    def run(self, header: dict, fds: list[int]) -> None:
+        self.counter += 1
+        scratch = os.path.join(self.config["scratch"], f"job-{self.counter}")
+        os.mkdir(scratch, 0o700)
+        if self.config.get("uid") is not None:
+            os.chown(scratch, self.config["uid"], self.config["gid"])
+        zygote_pid = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            _child(fds, header, self.config, self.ruleset, scratch, zygote_pid, self.vm_baseline)
+        for fd in fds:
+            os.close(fd)
+        pidfd = os.pidfd_open(pid)
+        try:
+            _send(self.control, {"pid": pid}, [pidfd])
+            self._wait(pid, pidfd)
+        finally:
+            os.close(pidfd)
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def _wait(self, pid: int, pidfd: int) -> None:
+        poller = select.poll()
+        poller.register(self.control, select.POLLIN)
+        poller.register(pidfd, select.POLLIN)
+        while True:
+            ready = dict(poller.poll())
+            if self.control.fileno() in ready:
+                try:
+                    data = self.control.recv(65536)
+                except OSError:
+                    data = b""
+                if data or ready[self.control.fileno()] & (select.POLLHUP | select.POLLERR):
+                    # A kill request, or the worker went away: either way the job ends.
+                    _killpg(pid)
+                    if not data:
+                        poller.unregister(self.control)
+            if pidfd in ready:
+                break
+        _, status, usage = os.wait4(pid, 0)
+        _killpg(pid)  # anything left in the child's process group
+        cpu = usage.ru_utime + usage.ru_stime
+        try:
+            _send(self.control, {"exit": {"status": status, "cpu": cpu}})
+        except OSError:
+            sys.exit(0)
+
+
+def _killpg(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+# ---------------------------------------------------------------------------------------
+# The child: lock down, then run the job
+
+
+def _child(
+    fds: list[int],
+    header: dict,
+    config: dict,
+    ruleset: int,
+    scratch: str,
+    zygote_pid: int,
+    vm_baseline: int,
+) -> None:
+    try:
+        _lock_down(fds, header, config, ruleset, scratch, zygote_pid, vm_baseline)
+    except BaseException as exc:
+        try:
+            os.write(2, f"sandbox setup failed: {type(exc).__name__}: {exc}\n".encode())
+        finally:
+            os._exit(EXIT_SETUP_FAILED)
+    try:
+        # Written before any learner code runs, so that learner code cannot fake a setup failure.
+        os.write(RESULT_FD, SETUP_DONE)
+        _run_job(header)
+    finally:
+        os._exit(0)
+
+
+def _lock_down(
+    fds: list[int],
+    header: dict,
+    config: dict,
+    ruleset: int,
+    scratch: str,
+    zygote_pid: int,
+    vm_baseline: int,
+) -> None:
+    os.setsid()
+    job_fd, result_fd, out_fd = (_high_dup(fd) for fd in fds)
+    keep_ruleset = _high_dup(ruleset) if ruleset >= 0 else -1
+    null = os.open("/dev/null", os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(out_fd, 1)
+    os.dup2(out_fd, 2)
+    os.dup2(job_fd, JOB_FD)
+    os.dup2(result_fd, RESULT_FD)
+    ruleset_fd = -1
+    if keep_ruleset >= 0:
+        ruleset_fd = 5
+        os.dup2(keep_ruleset, ruleset_fd)
+    os.closerange(ruleset_fd + 1 if ruleset_fd >= 0 else 5, _max_fd())
+
+    memory = vm_baseline + int(header["memory_mb"]) * 1024 * 1024
+    cpu = int(header["cpu_s"])
+    for limit, value in (
+        (resource.RLIMIT_CPU, (cpu, cpu + 1)),
+        (resource.RLIMIT_AS, (memory, memory)),
+        (resource.RLIMIT_NPROC, (0, 0)),
+        (resource.RLIMIT_FSIZE, (1 << 20, 1 << 20)),
+        (resource.RLIMIT_NOFILE, (32, 32)),
+        (resource.RLIMIT_CORE, (0, 0)),
+        (resource.RLIMIT_MEMLOCK, (0, 0)),
+        (resource.RLIMIT_MSGQUEUE, (0, 0)),
+    ):
+        resource.setrlimit(limit, value)
+    os.chdir(scratch)
+    uid = config.get("uid")
+    if uid is not None:
+        gid = config["gid"]
+        os.setgroups([])
+        os.setresgid(gid, gid, gid)
+        os.setresuid(uid, uid, uid)
+    _set_pdeathsig()  # after setuid, which clears it
+    if os.getppid() != zygote_pid:
+        os._exit(EXIT_SETUP_FAILED)
+    seccomp.set_no_new_privs()
+    if ruleset_fd >= 0:
+        landlock.restrict_self(ruleset_fd)
+        os.close(ruleset_fd)
+    if seccomp.supported():
+        seccomp.install(os.getpid())
+    # Ctrl-C semantics and inherited handlers are not the learner's business.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _high_dup(fd: int) -> int:
+    import fcntl
+
+    return fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 64)
+
+
+def _max_fd() -> int:
+    return max(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 1024)
+
+
+def _read_job() -> list[bytes]:
+    size = os.fstat(JOB_FD).st_size
+    data = bytearray()
+    while len(data) < size:
+        chunk = os.pread(JOB_FD, size - len(data), len(data))
+        if not chunk:
+            break
+        data += chunk
+    os.close(JOB_FD)
+    frames = []
+    offset = 0
+    view = memoryview(bytes(data))
+    while offset < len(view):
+        (length,) = _FRAME_LENGTH.unpack_from(view, offset)
+        offset += _FRAME_LENGTH.size
+        frames.append(bytes(view[offset : offset + length]))
+        offset += length
+    return frames
+
+
+def _line_of(tb: types.TracebackType | None) -> int | None:
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == SUBMISSION_FILENAME:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _describe_exception(exc: BaseException) -> str:
+    try:
+        text = str(exc)
+    except BaseException:
+        text = "(message could not be shown)"
+    name = type(exc).__name__
+    if isinstance(exc, SyntaxError) and exc.filename == SUBMISSION_FILENAME:
+        line = exc.lineno
+        text = exc.msg
+    else:
+        line = _line_of(exc.__traceback__)
+    message = f"{name}: {text}" if text else name
+    if len(message) > 2000:
+        message = message[:2000] + "..."
+    return f"{message} (line {line})" if line else message
+
+
+def _run_job(header: dict) -> None:
+    frames = _read_job()
+    summary, outcomes = _execute(header, frames)
+    parts = [codec.encode(summary)] + outcomes
+    payload = b"".join(_FRAME_LENGTH.pack(len(part)) + part for part in parts)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+    view = memoryview(payload)
+    while view:
+        try:
+            written = os.write(RESULT_FD, view)
+        except InterruptedError:
+            continue
+        except OSError:
+            return
+        view = view[written:]
+
+
+def _execute(header: dict, frames: list[bytes]) -> tuple[dict, list[bytes]]:
+    job = codec.decode(frames[0])
+    module = types.ModuleType("submission")
+    module.__file__ = SUBMISSION_FILENAME
+    try:
+        code = compile(job["code"], SUBMISSION_FILENAME, "exec", dont_inherit=True)
+        exec(code, module.__dict__)
+    except MemoryError:
+        return {"status": "memory"}, []
+    except BaseException as exc:
+        return {"status": "load_error", "message": _describe_exception(exc)}, []
+    entry = job["entry_point"]
+    function = module.__dict__.get(entry)
+    if function is None:
+        return {"status": "missing", "message": f"Your code does not define `{entry}`."}, []
+    if not callable(function):
+        return {"status": "missing", "message": f"`{entry}` in your code is not a function."}, []
+    outcomes = []
+    for frame in frames[1:]:
+        args = None
+        try:
+            try:
+                args = codec.decode(frame)
+                value = function(*args)
+            except MemoryError:
+                raise
+            except BaseException as exc:
+                outcomes.append(_outcome(False, None, _describe_exception(exc), args))
+                continue
+            outcomes.append(_outcome(True, value, None, args))
+        except MemoryError:
+            return {"status": "memory"}, []
+    return {"status": "ok"}, outcomes
+
+
+def _outcome(ok: bool, value: object, exception: str | None, args: object) -> bytes:
+    try:
+        args_frame = codec.encode(args)
+    except BaseException:
+        args_frame = None
+    try:
+        value_frame = codec.encode(value) if ok else None
+    except MemoryError:
+        raise
+    except BaseException as exc:
+        ok, value_frame = False, None
+        exception = (
+            f"TypeError: {exc}"
+            if isinstance(exc, codec.UnsupportedValue)
+            else (_describe_exception(exc))
+        )
+    record = codec.encode({"ok": ok, "exception": exception, "has_args": args_frame is not None})
+    parts = [record, value_frame or b"", args_frame or b""]
+    return b"".join(_FRAME_LENGTH.pack(len(part)) + part for part in parts)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        pass
+    sys.exit(0)

@@ -1,0 +1,487 @@
+"""The worker side: start the zygote, hand it jobs, enforce the deadline, read capped results."""
+
+from __future__ import annotations
+
+import atexit
+import fcntl
+import json
+import math
+import os
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from . import codec
+from .results import CallOutcome, Limits, RunResult, SandboxUnavailable
+
+RUNNER = Path(__file__).with_name("runner.py")
+SLOT_UID_BASE = 61000
+MAX_SLOTS = 256
+EXIT_SETUP_FAILED = 71
+SETUP_DONE = b"S"
+START_TIMEOUT_S = 20.0
+KILL_GRACE_S = 5.0
+_FRAME_LENGTH = struct.Struct("<I")
+_CHUNK = 65536
+
+
+class CasesError(ValueError):
+    """A cases.py source did not produce a list of cases."""
+
+
+def scrubbed_env() -> dict[str, str]:
+    """Return the whole environment the zygote starts with: no secret can be inherited."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "HOME": "/nonexistent",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+
+
+def state_dir() -> Path:
+    """Return the directory holding slot locks and scratch directories."""
+    if os.geteuid() == 0:
+        return Path("/run/unrolled-sandbox")
+    return Path(tempfile.gettempdir()) / f"unrolled-sandbox-{os.geteuid()}"
+
+
+class _Slot:
+    """An index unique among the live sandboxes of this machine, held by an flock."""
+
+    def __init__(self) -> None:
+        base = state_dir()
+        base.mkdir(mode=0o711, parents=True, exist_ok=True)
+        os.chmod(base, 0o711 if os.geteuid() == 0 else 0o700)
+        for index in range(MAX_SLOTS):
+            fd = os.open(base / f"slot-{index}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                continue
+            self.index = index
+            self.lock_fd = fd
+            self.scratch = base / f"slot-{index}"
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch.mkdir(mode=0o711)
+            os.chmod(self.scratch, 0o711)
+            return
+        raise SandboxUnavailable(f"all {MAX_SLOTS} sandbox slots are in use")
+
+    @property
+    def uid(self) -> int | None:
+        return SLOT_UID_BASE + self.index if os.geteuid() == 0 else None
+
+    def release(self) -> None:
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        os.close(self.lock_fd)
+
+
+class Sandbox:
+    """One warm zygote per OS process; runs untrusted code in a locked-down forked child."""
+
+    _shared: Sandbox | None = None
+    _shared_pid = 0
+    _shared_lock = threading.Lock()
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._slot: _Slot | None = None
+        self._process: subprocess.Popen | None = None
+        self._control: socket.socket | None = None
+        self._owner_pid = os.getpid()
+        self.hello: dict[str, Any] = {}
+        atexit.register(self.close)
+
+    @classmethod
+    def shared(cls) -> Sandbox:
+        """Return this process's sandbox (a new one after a fork)."""
+        with cls._shared_lock:
+            if cls._shared is None or cls._shared_pid != os.getpid():
+                cls._shared = cls()
+                cls._shared_pid = os.getpid()
+            return cls._shared
+
+    # -- zygote life cycle ---------------------------------------------------------------
+
+    def _alive(self) -> bool:
+        return (
+            self._owner_pid == os.getpid()
+            and self._process is not None
+            and self._process.poll() is None
+            and self._control is not None
+        )
+
+    def start(self) -> dict[str, Any]:
+        """Start the zygote if it is not running; return what it reported at start-up."""
+        with self._lock:
+            if self._owner_pid != os.getpid():
+                # Forked from the process that started this zygote: the zygote is not ours.
+                self._slot, self._process, self._control = None, None, None
+                self._owner_pid = os.getpid()
+            if self._alive():
+                return self.hello
+            self._stop_zygote()
+            if self._slot is None:
+                self._slot = _Slot()
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            uid = self._slot.uid
+            config = {
+                "scratch": str(self._slot.scratch),
+                "uid": uid,
+                "gid": uid,
+                "namespaces": os.geteuid() == 0,
+            }
+            debug = os.environ.get("UNROLLED_SANDBOX_DEBUG") == "1"
+            try:
+                self._process = subprocess.Popen(
+                    [sys.executable, "-I", "-B", str(RUNNER), str(theirs.fileno()),
+                     json.dumps(config)],
+                    env=scrubbed_env(),
+                    cwd="/",
+                    close_fds=True,
+                    pass_fds=(theirs.fileno(),),
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=None if debug else subprocess.DEVNULL,
+                )  # fmt: skip
+            except OSError as exc:
+                ours.close()
+                raise SandboxUnavailable(f"the sandbox could not start: {exc}") from exc
+            finally:
+                theirs.close()
+            self._control = ours
+            ready, _, _ = select.select([ours], [], [], START_TIMEOUT_S)
+            message = self._receive()[0] if ready else None
+            if not message or "hello" not in message:
+                self._stop_zygote()
+                raise SandboxUnavailable("the sandbox did not start (no greeting from the zygote)")
+            self.hello = message["hello"]
+            return self.hello
+
+    def _receive(self) -> tuple[dict | None, list[int]]:
+        assert self._control is not None
+        try:
+            data, fds, _, _ = socket.recv_fds(self._control, 65536, 4)
+        except OSError:
+            return None, []
+        if not data:
+            return None, fds
+        return json.loads(data), fds
+
+    def _stop_zygote(self) -> None:
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+        if self._process is not None:
+            try:
+                self._process.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+
+    def close(self) -> None:
+        """Stop the zygote and release the slot."""
+        with self._lock:
+            if self._owner_pid != os.getpid():
+                return
+            self._stop_zygote()
+            if self._slot is not None:
+                self._slot.release()
+                self._slot = None
+
+    # -- running jobs --------------------------------------------------------------------
+
+    def run(
+        self,
+        code: str,
+        entry_point: str,
+        calls: list[list[Any]],
+        limits: Limits = Limits(),  # noqa: B008 (frozen dataclass)
+    ) -> RunResult:
+        """Run `code` in a fresh locked-down child and call `entry_point` once per call."""
+        frames = [codec.encode({"code": code, "entry_point": entry_point})]
+        frames += [codec.encode(list(args)) for args in calls]
+        with self._lock:
+            for attempt in range(2):
+                self.start()
+                try:
+                    return self._run_frames(frames, limits)
+                except _ZygoteLost:
+                    self._stop_zygote()
+                    if attempt:
+                        raise SandboxUnavailable("the sandbox stopped during the run") from None
+        raise AssertionError("unreachable")
+
+    def make_cases(self, cases_code: str, limits: Limits | None = None) -> list[dict]:
+        """Run a cases.py source in the sandbox and return its make_cases() list."""
+        limits = limits or Limits(time_limit_s=10.0, memory_mb=1024)
+        result = self.run(cases_code, "make_cases", [[]], limits)
+        if result.status != "ok":
+            raise CasesError(f"cases.py could not run: {result.error}")
+        outcome = result.outcomes[0]
+        if not outcome.ok:
+            raise CasesError(f"make_cases() failed: {outcome.exception}")
+        cases = outcome.value
+        if type(cases) is not list or not all(type(case) is dict for case in cases):
+            raise CasesError("make_cases() must return a list of dicts")
+        return cases
+
+    def _run_frames(self, frames: list[bytes], limits: Limits) -> RunResult:
+        assert self._control is not None
+        payload = b"".join(_FRAME_LENGTH.pack(len(frame)) + frame for frame in frames)
+        job_fd = _sealed_memfd(payload)
+        result_r, result_w = os.pipe()
+        output_r, output_w = os.pipe()
+        header = {
+            "cpu_s": max(1, math.ceil(limits.time_limit_s)) + 1,
+            "memory_mb": limits.memory_mb,
+        }
+        started = time.monotonic()
+        try:
+            socket.send_fds(
+                self._control, [json.dumps({"run": header}).encode()], [job_fd, result_w, output_w]
+            )
+        except OSError:
+            for fd in (result_r, output_r):
+                os.close(fd)
+            raise _ZygoteLost() from None
+        finally:
+            for fd in (job_fd, result_w, output_w):
+                os.close(fd)
+        try:
+            return self._collect(result_r, output_r, started, header, limits)
+        finally:
+            os.close(result_r)
+            os.close(output_r)
+
+    def _collect(
+        self, result_r: int, output_r: int, started: float, header: dict, limits: Limits
+    ) -> RunResult:
+        assert self._control is not None
+        for fd in (result_r, output_r):
+            os.set_blocking(fd, False)
+        result = bytearray()
+        output = bytearray()
+        output_total = 0
+        pidfd = -1
+        exit_info: dict | None = None
+        killed_for: str | None = None
+        deadline = started + limits.time_limit_s
+        hard_deadline = deadline + KILL_GRACE_S
+        open_fds = {result_r, output_r}
+        poller = select.poll()
+        for fd in (result_r, output_r, self._control.fileno()):
+            poller.register(fd, select.POLLIN)
+
+        def kill(reason: str) -> None:
+            nonlocal killed_for
+            if killed_for is None:
+                killed_for = reason
+                if pidfd >= 0:
+                    try:
+                        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+                    except OSError:
+                        pass
+                try:
+                    self._control.send(b'{"kill": true}')
+                except OSError:
+                    pass
+
+        try:
+            while exit_info is None or open_fds:
+                now = time.monotonic()
+                if now >= deadline and exit_info is None:
+                    kill("timeout")
+                if now >= hard_deadline:
+                    if exit_info is None:
+                        raise _ZygoteLost()
+                    break  # something still holds a pipe open: stop reading it
+                wait_until = deadline if killed_for is None and exit_info is None else hard_deadline
+                if exit_info is not None:
+                    wait_until = min(wait_until, now + 0.2)
+                events = poller.poll(max(0.0, wait_until - now) * 1000)
+                if not events and exit_info is not None:
+                    break
+                for fd, _ in events:
+                    if fd == self._control.fileno():
+                        message, fds = self._receive()
+                        if message is None:
+                            for extra in fds:
+                                os.close(extra)
+                            poller.unregister(fd)
+                            if exit_info is None:
+                                raise _ZygoteLost()
+                            continue
+                        if "pid" in message and fds:
+                            pidfd = fds[0]
+                            for extra in fds[1:]:
+                                os.close(extra)
+                            if killed_for is not None:
+                                signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+                        elif "exit" in message:
+                            exit_info = message["exit"]
+                        continue
+                    chunk = _read(fd)
+                    if chunk is None:
+                        continue
+                    if not chunk:
+                        poller.unregister(fd)
+                        open_fds.discard(fd)
+                    elif fd == result_r:
+                        result += chunk
+                        if len(result) > limits.result_bytes + 1:
+                            kill("result_size")
+                            poller.unregister(fd)
+                            open_fds.discard(fd)
+                    else:
+                        output_total += len(chunk)
+                        room = limits.output_bytes - len(output)
+                        if room > 0:
+                            output += chunk[:room]
+        finally:
+            if pidfd >= 0:
+                os.close(pidfd)
+        duration_ms = (time.monotonic() - started) * 1000
+        stdout = output.decode("utf-8", "replace")
+        if output_total > len(output):
+            stdout += f"\n[output truncated: {output_total} bytes printed, {len(output)} kept]"
+        run = _verdict(bytes(result), exit_info, killed_for, header, limits, stdout)
+        run.stdout = stdout
+        run.duration_ms = duration_ms
+        return run
+
+
+class _ZygoteLost(Exception):
+    pass
+
+
+def _sealed_memfd(payload: bytes) -> int:
+    fd = os.memfd_create("unrolled-job", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    view = memoryview(payload)
+    while view:
+        view = view[os.write(fd, view) :]
+    seals = fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE
+    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, seals)
+    return fd
+
+
+def _read(fd: int) -> bytes | None:
+    try:
+        return os.read(fd, _CHUNK)
+    except BlockingIOError:
+        return None
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _verdict(
+    result: bytes,
+    exit_info: dict | None,
+    killed_for: str | None,
+    header: dict,
+    limits: Limits,
+    stdout: str,
+) -> RunResult:
+    timeout = RunResult(
+        "error", f"Your code took longer than {limits.time_limit_s:g} s and was stopped."
+    )
+    memory = RunResult("error", f"Your code used more than {limits.memory_mb} MB of memory.")
+    if killed_for == "timeout":
+        return timeout
+    if killed_for == "result_size":
+        size = limits.result_bytes / (1024 * 1024)
+        return RunResult("error", f"Your code returned more than {size:g} MB of data.")
+    assert exit_info is not None
+    status = exit_info["status"]
+    started = result[:1] == SETUP_DONE
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == EXIT_SETUP_FAILED and not started:
+        raise SandboxUnavailable(f"the sandbox could not set up the run: {stdout.strip()}")
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        if number == signal.SIGXCPU or (
+            number == signal.SIGKILL and exit_info.get("cpu", 0) >= header["cpu_s"] - 0.05
+        ):
+            return timeout
+        return RunResult("error", f"Your code crashed ({_signal_name(number)}).")
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
+    if not started or len(result) == 1:
+        if code:
+            return RunResult(
+                "error", f"Your code exited (status {code}) before returning its results."
+            )
+        return RunResult("error", "Your code stopped before returning its results.")
+    try:
+        summary, outcomes = _parse(result[1:])
+    except (codec.MalformedFrame, ValueError, KeyError, TypeError, struct.error):
+        return RunResult(
+            "error",
+            "Your code's results could not be read: the channel to the grader was tampered with.",
+        )
+    kind = summary.get("status")
+    if kind == "memory":
+        return memory
+    if kind in ("load_error", "missing"):
+        message = str(summary.get("message", ""))
+        if kind == "load_error":
+            message = f"Your code could not be loaded: {message}"
+        return RunResult("error", message)
+    if kind != "ok":
+        raise codec.MalformedFrame("unknown status")
+    return RunResult("ok", None, outcomes)
+
+
+def _split(blob: bytes) -> list[bytes]:
+    parts = []
+    offset = 0
+    while offset < len(blob):
+        (length,) = _FRAME_LENGTH.unpack_from(blob, offset)
+        offset += _FRAME_LENGTH.size
+        if offset + length > len(blob):
+            raise codec.MalformedFrame("a frame is truncated")
+        parts.append(blob[offset : offset + length])
+        offset += length
+    return parts
+
+
+def _parse(blob: bytes) -> tuple[dict, list[CallOutcome]]:
+    parts = _split(blob)
+    if not parts:
+        raise codec.MalformedFrame("no summary")
+    summary = codec.decode(parts[0])
+    if type(summary) is not dict:
+        raise codec.MalformedFrame("the summary is not a dict")
+    outcomes = []
+    for part in parts[1:]:
+        record_frame, value_frame, args_frame = _split(part)
+        record = codec.decode(record_frame)
+        if type(record) is not dict or type(record.get("ok")) is not bool:
+            raise codec.MalformedFrame("an outcome is malformed")
+        exception = record.get("exception")
+        if exception is not None and type(exception) is not str:
+            raise codec.MalformedFrame("an exception is not text")
+        args_after = codec.decode(args_frame) if args_frame else None
+        if args_after is not None and type(args_after) is not list:
+            raise codec.MalformedFrame("args_after is not a list")
+        value = codec.decode(value_frame) if record["ok"] else None
+        outcomes.append(CallOutcome(record["ok"], value, exception, args_after))
+    return summary, outcomes
