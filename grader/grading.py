@@ -18,7 +18,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import yaml
 
 from grader.compare import (
@@ -50,10 +49,6 @@ __all__ = [
 Status = Literal["passed", "failed", "error"]
 
 STDOUT_LIMIT_CHARS = 8 * 1024
-# Outputs of trusted code (reference, known mistakes) may be larger than a learner's allowance.
-_TRUSTED_OUTPUT_BYTES = 32 * 1024 * 1024
-_MIN_LEARNER_OUTPUT_BYTES = 64 * 1024
-_NPY_OVERHEAD_BYTES = 256
 
 
 class ExerciseBroken(Exception):
@@ -225,7 +220,6 @@ class PreparedExercise:
     problem: str | None
     components: list[list[str]]
     mistakes: list[PreparedMistake]
-    output_bytes: int
 
     def expected(self, index: int) -> Any:
         """Return the reference's output for case `index`."""
@@ -293,7 +287,7 @@ def grade(
         code,
         spec.entry_point,
         [prepared.cases[index].args for index in indices],
-        limits=_limits(spec, prepared.output_bytes),
+        limits=_limits(spec),
     )
     stdout = (run.stdout or "")[:STDOUT_LIMIT_CHARS]
     if run.status != "ok":
@@ -452,7 +446,7 @@ def _check_mistake(prepared: PreparedExercise, entry: PreparedMistake) -> Mistak
 
 def _prepare(spec: ExerciseSpec, sandbox: Sandbox) -> PreparedExercise:
     arg_names = _argument_names(spec.reference_code, spec.entry_point)
-    empty = PreparedExercise(spec, [], arg_names, None, None, [], [], _MIN_LEARNER_OUTPUT_BYTES)
+    empty = PreparedExercise(spec, [], arg_names, None, None, [], [])
     try:
         raw_cases = sandbox.make_cases(spec.cases_code)
     except SandboxUnavailable:
@@ -465,11 +459,11 @@ def _prepare(spec: ExerciseSpec, sandbox: Sandbox) -> PreparedExercise:
         empty.problem = problem
         return empty
     calls = [case.args for case in cases]
-    trusted = _limits(spec, _TRUSTED_OUTPUT_BYTES)
-    reference = sandbox.run(spec.reference_code, spec.entry_point, calls, limits=trusted)
-    prepared = PreparedExercise(
-        spec, cases, arg_names, reference, None, [], [], _MIN_LEARNER_OUTPUT_BYTES
-    )
+    # Reference and mistakes run under the learner's limits: a reference that needs more
+    # would make the exercise impossible to pass.
+    limits = _limits(spec)
+    reference = sandbox.run(spec.reference_code, spec.entry_point, calls, limits=limits)
+    prepared = PreparedExercise(spec, cases, arg_names, reference, None, [], [])
     if reference.status != "ok":
         prepared.problem = f"the reference could not run: {reference.error}"
         return prepared
@@ -483,10 +477,8 @@ def _prepare(spec: ExerciseSpec, sandbox: Sandbox) -> PreparedExercise:
     prepared.components = [
         component_names(outcome.value, spec.returns) for outcome in reference.outcomes
     ]
-    size = sum(_nbytes(o.value) + _nbytes(o.args_after) for o in reference.outcomes)
-    prepared.output_bytes = max(_MIN_LEARNER_OUTPUT_BYTES, 4 * size)
     for mistake in spec.mistakes:
-        run = sandbox.run(mistake.code, spec.entry_point, calls, limits=trusted)
+        run = sandbox.run(mistake.code, spec.entry_point, calls, limits=limits)
         mutated = []
         if run.status == "ok":
             mutated = [
@@ -632,22 +624,8 @@ def _behaves_like(
     return compared > 0
 
 
-def _limits(spec: ExerciseSpec, output_bytes: int) -> Limits:
-    return Limits(
-        time_limit_s=spec.time_limit_ms / 1000,
-        memory_mb=spec.memory_mb,
-        output_bytes=output_bytes,
-    )
-
-
-def _nbytes(value: Any) -> int:
-    if isinstance(value, np.ndarray):
-        return value.nbytes + _NPY_OVERHEAD_BYTES
-    if isinstance(value, dict):
-        return sum(_nbytes(item) for item in value.values()) + 16
-    if isinstance(value, (list, tuple)):
-        return sum(_nbytes(item) for item in value) + 16
-    return 32
+def _limits(spec: ExerciseSpec) -> Limits:
+    return Limits(time_limit_s=spec.time_limit_ms / 1000, memory_mb=spec.memory_mb)
 
 
 def _elapsed_ms(started: float) -> float:
