@@ -163,7 +163,9 @@ def _close(actual: Any, expected: Any, rtol: float, atol: float, equal_nan: bool
         return (
             isinstance(actual, tuple | list)
             and len(actual) == len(expected)
-            and all(_close(a, e, rtol, atol, equal_nan) for a, e in zip(actual, expected))
+            and all(
+                _close(a, e, rtol, atol, equal_nan) for a, e in zip(actual, expected, strict=True)
+            )
         )
     try:
         actual_array = np.asarray(actual, dtype=np.float64)
@@ -225,7 +227,7 @@ def test_folder_holds_every_file_and_one_variant_per_listed_mistake(slug: str) -
 @pytest.mark.parametrize("slug", SLUGS)
 def test_exercise_yaml_has_every_field_with_course_defaults(slug: str) -> None:
     meta = _exercise(slug).meta
-    assert REQUIRED_FIELDS <= meta.keys()
+    assert meta.keys() >= REQUIRED_FIELDS
     assert meta["lesson"] in LESSONS
     assert meta["entry_point"] == slug.replace("-", "_")
     assert (meta["rtol"], meta["atol"]) == (1e-5, 1e-8)
@@ -265,7 +267,7 @@ def test_cases_are_deterministic_typed_and_small(slug: str) -> None:
 @pytest.mark.parametrize("slug", SLUGS)
 def test_reference_returns_finite_values_of_the_contract_shapes(slug: str) -> None:
     exercise = _exercise(slug)
-    for case, outcome in zip(exercise.cases, _outcomes(exercise, exercise.reference)):
+    for case, outcome in zip(exercise.cases, _outcomes(exercise, exercise.reference), strict=True):
         assert not outcome.raised, case["name"]
         assert not outcome.mutated, case["name"]
         components = _as_components(exercise, outcome.value)
@@ -287,7 +289,7 @@ def test_known_mistake_fails_at_least_one_case(slug: str, mistake: str) -> None:
     got = _outcomes(exercise, exercise.mistakes[mistake])
     failed = [
         case["name"]
-        for case, ref, out in zip(exercise.cases, expected, got)
+        for case, ref, out in zip(exercise.cases, expected, got, strict=True)
         if out.raised or out.mutated or not _close(out.value, ref.value, rtol, atol, False)
     ]
     assert failed, f"{slug}: {mistake} passes every case"
@@ -309,7 +311,7 @@ def test_known_mistakes_and_reference_are_pairwise_distinguishable(slug: str) ->
     outcomes = {name: _outcomes(exercise, fn) for name, fn in variants.items()}
     for first, second in itertools.combinations(variants, 2):
         assert not all(
-            _agree(a, b, rtol, atol) for a, b in zip(outcomes[first], outcomes[second])
+            _agree(a, b, rtol, atol) for a, b in zip(outcomes[first], outcomes[second], strict=True)
         ), f"{slug}: {first} and {second} agree on every case where both ran"
 
 

@@ -26,7 +26,6 @@ def many_to_one_bptt(xs, h0, U, W, V, b, c, label):
     dh = V.T @ dlogits
     for t in reversed(range(T)):
         dz = dh * (1.0 - hs[t] ** 2)
-        h_prev = hs[t - 1] if t > 0 else h0
         dU += np.outer(dz, xs[t])
         dW += np.outer(dz, hs[t])
         db += dz

@@ -24,7 +24,6 @@ def rnn_bptt(xs, h0, U, W, V, b, c, targets):
     for t in reversed(range(T)):
         dh = V.T @ dys[t] + dh_next
         dz = dh * (1.0 - hs[t] ** 2)
-        h_prev = hs[t - 1] if t > 0 else h0
         dU += np.outer(dz, xs[t])
         dW += np.outer(dz, hs[t])
         db += dz

@@ -20,7 +20,6 @@ def rnn_bptt(xs, h0, U, W, V, b, c, targets):
     dU = np.zeros_like(U)
     dW = np.zeros_like(W)
     db = np.zeros_like(b)
-    dh_next = np.zeros(H)
     for t in reversed(range(T)):
         dh = V.T @ dys[t]
         dz = dh * (1.0 - hs[t] ** 2)
@@ -28,5 +27,4 @@ def rnn_bptt(xs, h0, U, W, V, b, c, targets):
         dU += np.outer(dz, xs[t])
         dW += np.outer(dz, h_prev)
         db += dz
-        dh_next = W.T @ dz
     return float(loss), dU, dW, dV, db, dc

@@ -1,0 +1,6 @@
+import numpy as np  # noqa: F401 (you will need it)
+
+
+def clip_gradients(grads, max_norm):
+    """Return a new dict of gradients scaled by min(1, max_norm / global_norm)."""
+    raise NotImplementedError

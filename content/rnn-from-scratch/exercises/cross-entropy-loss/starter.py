@@ -1,0 +1,6 @@
+import numpy as np  # noqa: F401 (you will need it)
+
+
+def cross_entropy_loss(logits, labels):
+    """Return the mean over time steps of -log softmax(logits_t)[labels_t], as a number."""
+    raise NotImplementedError

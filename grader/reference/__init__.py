@@ -1,0 +1,35 @@
+"""The seeded course's reference implementations, loaded from their exercise folders.
+
+Lesson checks, numeric questions and the learner UI's plots call these functions instead of
+keeping their own copies, so the course has one reference implementation. Plain Python: no
+Django. The files are trusted repository content, so they are executed in this process.
+"""
+
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SEEDED_COURSE_DIR = REPO_ROOT / "content" / "rnn-from-scratch"
+
+
+def exercise_dir(slug: str) -> Path:
+    """Return the folder of the seeded course's exercise `slug`."""
+    folder = SEEDED_COURSE_DIR / "exercises" / slug
+    if not (folder / "exercise.yaml").is_file():
+        raise LookupError(f"the seeded course has no exercise {slug!r}")
+    return folder
+
+
+@cache
+def load_reference(slug: str) -> Callable[..., Any]:
+    """Return the entry point defined by the reference.py of the seeded exercise `slug`."""
+    folder = exercise_dir(slug)
+    entry_point = yaml.safe_load((folder / "exercise.yaml").read_text())["entry_point"]
+    path = folder / "reference.py"
+    namespace: dict[str, Any] = {"__name__": f"reference_{slug.replace('-', '_')}"}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    return namespace[entry_point]
