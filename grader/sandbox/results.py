@@ -12,12 +12,16 @@ class SandboxUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class Limits:
-    """Limits of one run (all calls of one job together)."""
+    """Limits of one run (all calls of one job together).
+
+    `output_bytes` caps the encoded results (return values and arguments after the calls);
+    `stdout_bytes` caps what is kept of the printed text (the rest is read and dropped).
+    """
 
     time_limit_s: float = 2.0
     memory_mb: int = 512
     output_bytes: int = 64 * 1024
-    result_bytes: int = 16 * 1024 * 1024
+    stdout_bytes: int = 64 * 1024
 
 
 @dataclass

@@ -13,8 +13,8 @@ The job itself (code and arguments) never passes through the zygote: only the ch
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
-import errno
 import importlib.util
 import json
 import os
@@ -26,7 +26,6 @@ import socket
 import struct
 import sys
 import sysconfig
-import traceback
 import types
 
 import numpy as np
@@ -141,10 +140,8 @@ def _enter_namespaces(config: dict, applied: dict) -> bool:
     except OSError as exc:
         mounts.append(f"mount failed: {exc}")
     applied["mounts"] = mounts
-    try:
+    with contextlib.suppress(OSError):
         _check(_libc.sethostname(b"sandbox", 7))
-    except OSError:
-        pass
     return True
 
 
@@ -270,10 +267,8 @@ class Zygote:
 
 
 def _killpg(pgid: int) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.killpg(pgid, signal.SIGKILL)
-    except OSError:
-        pass
 
 
 # ---------------------------------------------------------------------------------------
@@ -423,10 +418,8 @@ def _run_job(header: dict) -> None:
     parts = [codec.encode(summary)] + outcomes
     payload = b"".join(_FRAME_LENGTH.pack(len(part)) + part for part in parts)
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(BaseException):
             stream.flush()
-        except BaseException:
-            pass
     view = memoryview(payload)
     while view:
         try:
@@ -495,8 +488,6 @@ def _outcome(ok: bool, value: object, exception: str | None, args: object) -> by
 
 
 if __name__ == "__main__":
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         main()
-    except KeyboardInterrupt:
-        pass
     sys.exit(0)

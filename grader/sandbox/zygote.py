@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import fcntl
 import json
 import math
@@ -293,14 +294,10 @@ class Sandbox:
             if killed_for is None:
                 killed_for = reason
                 if pidfd >= 0:
-                    try:
+                    with contextlib.suppress(OSError):
                         signal.pidfd_send_signal(pidfd, signal.SIGKILL)
-                    except OSError:
-                        pass
-                try:
+                with contextlib.suppress(OSError):
                     self._control.send(b'{"kill": true}')
-                except OSError:
-                    pass
 
         try:
             while exit_info is None or open_fds:
@@ -344,13 +341,13 @@ class Sandbox:
                         open_fds.discard(fd)
                     elif fd == result_r:
                         result += chunk
-                        if len(result) > limits.result_bytes + 1:
+                        if len(result) > limits.output_bytes + 1:
                             kill("result_size")
                             poller.unregister(fd)
                             open_fds.discard(fd)
                     else:
                         output_total += len(chunk)
-                        room = limits.output_bytes - len(output)
+                        room = limits.stdout_bytes - len(output)
                         if room > 0:
                             output += chunk[:room]
         finally:
@@ -387,6 +384,12 @@ def _read(fd: int) -> bytes | None:
         return None
 
 
+def _human_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.3g} MB"
+    return f"{size / 1024:.3g} KB"
+
+
 def _signal_name(number: int) -> str:
     try:
         return signal.Signals(number).name
@@ -409,8 +412,8 @@ def _verdict(
     if killed_for == "timeout":
         return timeout
     if killed_for == "result_size":
-        size = limits.result_bytes / (1024 * 1024)
-        return RunResult("error", f"Your code returned more than {size:g} MB of data.")
+        size = _human_size(limits.output_bytes)
+        return RunResult("error", f"Your code's output is too large (more than {size} of data).")
     assert exit_info is not None
     status = exit_info["status"]
     started = result[:1] == SETUP_DONE
