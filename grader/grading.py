@@ -301,11 +301,11 @@ def grade(
             stdout=stdout,
             duration_ms=_elapsed_ms(started),
         )
-    tests, passed_checks, total_checks = _judge(prepared, indices, run.outcomes)
+    tests, passed_checks, total_checks, mutated = _judge(prepared, indices, run.outcomes)
     status: Status = "passed" if passed_checks == total_checks else "failed"
     mistake = None
     if status == "failed":
-        mistake = _matching_mistake(prepared, indices, run.outcomes)
+        mistake = _matching_mistake(prepared, indices, run.outcomes, mutated)
     if status == "passed":
         message = f"All {total_checks} checks passed."
     else:
@@ -434,9 +434,11 @@ def _check_mistake(prepared: PreparedExercise, entry: PreparedMistake) -> Mistak
             mistake.slug, mistake.title, True, False, [], problem=entry.run.error or "did not run"
         )
     indices = list(range(len(prepared.cases)))
-    tests, _, _ = _judge(prepared, indices, entry.run.outcomes)
+    tests, _, _, mutated = _judge(prepared, indices, entry.run.outcomes)
     exposed_by = [test.name for test in tests if not test.passed]
-    matched = _matching_mistake(prepared, indices, entry.run.outcomes) if exposed_by else None
+    matched = None
+    if exposed_by:
+        matched = _matching_mistake(prepared, indices, entry.run.outcomes, mutated)
     recognised = matched is not None and matched.slug == mistake.slug
     shadowed_by = matched.slug if matched is not None and not recognised else None
     return MistakeCheck(
@@ -525,10 +527,15 @@ def _case_indices(prepared: PreparedExercise, visible_only: bool) -> list[int]:
 
 def _judge(
     prepared: PreparedExercise, indices: list[int], outcomes: list[Any]
-) -> tuple[list[TestResult], int, int]:
-    """Compare one run's outcomes with the expected outputs; return tests, passed and total checks."""
+) -> tuple[list[TestResult], int, int, list[bool]]:
+    """Compare one run's outcomes with the expected outputs.
+
+    Return the tests, the passed and total numbers of checks, and per case whether the call
+    changed its inputs.
+    """
     spec = prepared.spec
     tests = []
+    mutated = []
     passed_checks = total_checks = 0
     for position, index in enumerate(indices):
         case = prepared.cases[index]
@@ -541,6 +548,7 @@ def _judge(
                 f"Your function raised {exception}." if exception else "This case did not run."
             )
             components = [ComponentResult(name, False, message) for name in names]
+            mutated.append(False)
         else:
             components = compare_output(
                 outcome.value,
@@ -551,6 +559,7 @@ def _judge(
                 time_major=spec.time_major,
             )
             mutation = find_mutation(case.args, outcome.args_after, prepared.arg_names)
+            mutated.append(mutation is not None)
             if mutation is not None:
                 components = [
                     c if not c.passed else ComponentResult(c.name, False, mutation)
@@ -572,7 +581,7 @@ def _judge(
             test.expected = to_jsonable(expected)
             test.actual = to_jsonable(outcome.value) if outcome is not None and outcome.ok else None
         tests.append(test)
-    return tests, passed_checks, total_checks
+    return tests, passed_checks, total_checks, mutated
 
 
 def _arg_name(arg_names: list[str], index: int) -> str:
@@ -580,14 +589,10 @@ def _arg_name(arg_names: list[str], index: int) -> str:
 
 
 def _matching_mistake(
-    prepared: PreparedExercise, indices: list[int], outcomes: list[Any]
+    prepared: PreparedExercise, indices: list[int], outcomes: list[Any], learner_mutated: list[bool]
 ) -> KnownMistake | None:
     """Return the first known mistake that behaves like these outcomes on every case."""
     tolerances = prepared.spec.tolerances
-    learner_mutated = [
-        outcome.ok and inputs_changed(prepared.cases[index].args, outcome.args_after)
-        for index, outcome in zip(indices, outcomes, strict=False)
-    ]
     for entry in prepared.mistakes:
         if entry.run.status != "ok":
             continue
