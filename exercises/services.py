@@ -1,0 +1,215 @@
+"""Every write to exercises' data: submitting, grading state changes, API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from exercises.models import ApiToken, Exercise, Submission
+
+if TYPE_CHECKING:
+    from grader.grading import Verdict
+
+logger = logging.getLogger(__name__)
+
+MAX_CODE_BYTES = 64 * 1024
+# A submission re-delivered this many times without a verdict is given up as an error: it
+# protects the workers from a submission that kills them every time (a poison message).
+MAX_DELIVERIES = 5
+UNFINISHED = (Submission.Status.QUEUED, Submission.Status.RUNNING)
+INFRASTRUCTURE_GAVE_UP = (
+    "We could not grade this submission because of a problem on our side, not in your code. "
+    "It does not count as an attempt; please submit it again."
+)
+
+
+def validate_code(code: Any) -> str:
+    """Return `code` if it is text we can grade, else raise ValidationError with the reason."""
+    if not isinstance(code, str):
+        raise ValidationError('"code" must be a string holding your Python source.')
+    try:
+        size = len(code.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ValidationError(
+            "Your code is not valid UTF-8 text (it contains an unpaired surrogate character): "
+            "save it as UTF-8 and submit it again."
+        ) from None
+    if size > MAX_CODE_BYTES:
+        raise ValidationError(
+            f"Your code is {size:,} bytes; the limit is {MAX_CODE_BYTES:,} bytes (64 KiB). "
+            "Remove unused code or data and submit it again."
+        )
+    if "\x00" in code:
+        raise ValidationError("Your code contains a NUL character; remove it and submit again.")
+    return code
+
+
+def exercise_is_open_to(exercise: Exercise, user: AbstractBaseUser) -> bool:
+    """Say whether `user` may submit to `exercise`: published, or the user is staff."""
+    if getattr(user, "is_staff", False):
+        return True
+    return exercise.published and exercise.lesson.course.published
+
+
+def submit_solution(
+    *,
+    user: AbstractBaseUser,
+    exercise: Exercise,
+    code: str,
+    kind: str = Submission.Kind.SUBMIT,
+) -> Submission:
+    """Record a learner's code as QUEUED and enqueue its grading once the row is committed."""
+    from grader.tasks import grade_submission
+
+    validate_code(code)
+    if not exercise_is_open_to(exercise, user):
+        raise Exercise.DoesNotExist(f"No exercise {exercise.slug!r} is open to this learner.")
+    with transaction.atomic():
+        submission = Submission.objects.create(
+            user=user, exercise=exercise, code=code, kind=kind, status=Submission.Status.QUEUED
+        )
+        grade_submission.delay_on_commit(submission.id)
+    return submission
+
+
+def start_grading(*, submission_id: int) -> Submission | None:
+    """Mark a submission RUNNING (first delivery or a re-delivery); None if already final."""
+    with transaction.atomic():
+        updated = Submission.objects.filter(id=submission_id, status__in=UNFINISHED).update(
+            status=Submission.Status.RUNNING,
+            deliveries=F("deliveries") + 1,
+            started_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        if not updated:
+            return None
+        return Submission.objects.select_related("exercise").get(id=submission_id)
+
+
+def record_grading_result(*, submission_id: int, verdict: Verdict, exercise_version: str) -> bool:
+    """Store a verdict in one guarded write; False (and no change) if it was already final."""
+    data = _storable(verdict.to_dict(detail=True))
+    now = timezone.now()
+    with transaction.atomic():
+        updated = Submission.objects.filter(id=submission_id, status__in=UNFINISHED).update(
+            status=data["status"],
+            score=data["score"],
+            tests=data["tests"],
+            misconception=data.get("misconception") or "",
+            misconception_slug=data.get("misconception_slug") or "",
+            message=data.get("message") or "",
+            stdout=data.get("stdout") or "",
+            duration_ms=data.get("duration_ms"),
+            exercise_version=exercise_version,
+            graded_at=now,
+            updated_at=now,
+        )
+    return updated == 1
+
+
+def _storable(value: Any) -> Any:
+    """Return `value` with every string safe for any database (no NUL, no lone surrogate)."""
+    if isinstance(value, str):
+        # PostgreSQL text and jsonb refuse NUL; UTF-8 refuses lone surrogates. Learner
+        # output can hold either.
+        return value.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(v) for v in value]
+    return value
+
+
+def give_up_grading(*, submission_id: int, message: str = INFRASTRUCTURE_GAVE_UP) -> bool:
+    """Close an unfinished submission as an ERROR that is our fault; False if already final."""
+    now = timezone.now()
+    with transaction.atomic():
+        updated = Submission.objects.filter(id=submission_id, status__in=UNFINISHED).update(
+            status=Submission.Status.ERROR,
+            score=0.0,
+            tests=[],
+            message=message,
+            graded_at=now,
+            updated_at=now,
+        )
+    return updated == 1
+
+
+def requeue_stuck_submissions(*, older_than_s: float) -> int:
+    """Re-enqueue submissions unfinished and unchanged for `older_than_s`; return how many."""
+    from grader.tasks import grade_submission
+
+    deadline = timezone.now() - timedelta(seconds=older_than_s)
+    stuck = Submission.objects.filter(status__in=UNFINISHED, updated_at__lt=deadline)
+    requeued = 0
+    with transaction.atomic():
+        ids = list(stuck.values_list("id", "deliveries"))
+        for submission_id, deliveries in ids:
+            if deliveries >= MAX_DELIVERIES:
+                give_up_grading(submission_id=submission_id)
+                logger.warning(
+                    "submission %s gave up after %s deliveries", submission_id, deliveries
+                )
+                continue
+            # Bumping updated_at makes the next sweep wait a full deadline again.
+            if stuck.filter(id=submission_id).update(updated_at=timezone.now()):
+                grade_submission.delay_on_commit(submission_id)
+                requeued += 1
+    if requeued:
+        logger.info("re-enqueued %s stuck submission(s)", requeued)
+    return requeued
+
+
+def regrade_submissions(*, submissions: Iterable[Submission]) -> int:
+    """Queue final submissions for grading again on the bulk queue; return how many."""
+    from grader.tasks import regrade_submission
+
+    ids = [s.id for s in submissions]
+    with transaction.atomic():
+        # Each grading round gets its own allowance of deliveries.
+        count = Submission.objects.filter(id__in=ids).update(
+            status=Submission.Status.QUEUED, deliveries=0, updated_at=timezone.now()
+        )
+        for submission_id in ids:
+            regrade_submission.delay_on_commit(submission_id)
+    return count
+
+
+def hash_api_token(token: str) -> str:
+    """Return the SHA-256 hex digest under which a token is stored."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def regenerate_api_token(*, user: AbstractBaseUser) -> str:
+    """Give `user` a fresh API token, revoking any earlier one; return it (shown once)."""
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        ApiToken.objects.update_or_create(user=user, defaults={"key_hash": hash_api_token(token)})
+    return token
+
+
+def create_api_token(*, user: AbstractBaseUser) -> str:
+    """Return a new API token for `user` (an earlier token stops working)."""
+    return regenerate_api_token(user=user)
+
+
+def user_for_api_token(token: str) -> AbstractBaseUser | None:
+    """Return the active user owning `token`, or None."""
+    if not token or len(token) > 200:
+        return None
+    found = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hash_api_token(token), user__is_active=True)
+        .first()
+    )
+    return found.user if found else None

@@ -1,0 +1,76 @@
+"""Celery tasks: thin wrappers that take ids and call one service each."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import shared_task
+from celery.contrib.django.task import DjangoTask
+from django.conf import settings
+from django.db import OperationalError
+from kombu.exceptions import OperationalError as BrokerUnavailable
+
+from grader.sandbox import SandboxUnavailable
+
+logger = logging.getLogger(__name__)
+
+# Backoff between retries after an infrastructure failure: 1, 2, 4, 8, 16 s.
+MAX_RETRIES = 5
+
+
+class GradingTask(DjangoTask):
+    """A task whose enqueueing never fails the caller: the database already holds the work."""
+
+    def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
+        """Send the message; if the broker is down, log it and leave the row to the sweeper."""
+        try:
+            return super().apply_async(args, kwargs, **options)
+        except BrokerUnavailable as exc:
+            logger.warning("broker unavailable, %s%s left to the sweeper: %s", self.name, args, exc)
+            return None
+
+
+@shared_task(
+    bind=True,
+    base=GradingTask,
+    queue="live",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+)
+def grade_submission(self: GradingTask, submission_id: int) -> None:
+    """Grade a learner's submission (live queue); infrastructure failures are retried."""
+    from grader import services
+
+    try:
+        services.grade_submission(submission_id=submission_id)
+    except (SandboxUnavailable, OperationalError) as exc:
+        # The submission stays RUNNING with deliveries > 1: the learner sees "retrying".
+        raise self.retry(exc=exc, countdown=2**self.request.retries) from exc
+
+
+@shared_task(
+    bind=True,
+    base=GradingTask,
+    queue="bulk",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+)
+def regrade_submission(self: GradingTask, submission_id: int) -> None:
+    """Grade a submission again after its exercise changed (bulk queue)."""
+    from grader import services
+
+    try:
+        services.grade_submission(submission_id=submission_id)
+    except (SandboxUnavailable, OperationalError) as exc:
+        raise self.retry(exc=exc, countdown=2**self.request.retries) from exc
+
+
+@shared_task(base=GradingTask, queue="live", ignore_result=True)
+def sweep_stuck_submissions() -> int:
+    """Re-enqueue submissions left QUEUED or RUNNING past the deadline (run by beat)."""
+    from exercises.services import requeue_stuck_submissions
+
+    return requeue_stuck_submissions(older_than_s=settings.SUBMISSION_STUCK_AFTER_S)
