@@ -31,7 +31,7 @@ from grader.compare import (
     outputs_match,
     to_jsonable,
 )
-from grader.sandbox import Limits, RunResult, Sandbox, SandboxUnavailable
+from grader.sandbox import Limits, RunResult, Sandbox, SandboxUnavailable, codec
 
 __all__ = [
     "ExerciseBroken",
@@ -49,6 +49,11 @@ __all__ = [
 Status = Literal["passed", "failed", "error"]
 
 STDOUT_LIMIT_CHARS = 8 * 1024
+# Encoded results (return values and arguments after the calls) a run may send back. Trusted
+# code gets a generous cap; a learner gets a few times what the reference needed.
+_TRUSTED_OUTPUT_BYTES = 64 * 1024 * 1024
+_MIN_LEARNER_OUTPUT_BYTES = 64 * 1024
+_LEARNER_OUTPUT_FACTOR = 4
 
 
 class ExerciseBroken(Exception):
@@ -220,6 +225,7 @@ class PreparedExercise:
     problem: str | None
     components: list[list[str]]
     mistakes: list[PreparedMistake]
+    output_bytes: int = _MIN_LEARNER_OUTPUT_BYTES
 
     def expected(self, index: int) -> Any:
         """Return the reference's output for case `index`."""
@@ -287,7 +293,7 @@ def grade(
         code,
         spec.entry_point,
         [prepared.cases[index].args for index in indices],
-        limits=_limits(spec),
+        limits=_limits(spec, prepared.output_bytes),
     )
     stdout = (run.stdout or "")[:STDOUT_LIMIT_CHARS]
     if run.status != "ok":
@@ -450,7 +456,10 @@ def _prepare(spec: ExerciseSpec, sandbox: Sandbox) -> PreparedExercise:
     arg_names = _argument_names(spec.reference_code, spec.entry_point)
     empty = PreparedExercise(spec, [], arg_names, None, None, [], [])
     try:
-        raw_cases = sandbox.make_cases(spec.cases_code)
+        raw_cases = sandbox.make_cases(
+            spec.cases_code,
+            Limits(time_limit_s=10.0, memory_mb=1024, output_bytes=_TRUSTED_OUTPUT_BYTES),
+        )
     except SandboxUnavailable:
         raise
     except Exception as exc:  # whatever cases.py did wrong, the exercise is broken
@@ -463,7 +472,7 @@ def _prepare(spec: ExerciseSpec, sandbox: Sandbox) -> PreparedExercise:
     calls = [case.args for case in cases]
     # Reference and mistakes run under the learner's limits: a reference that needs more
     # would make the exercise impossible to pass.
-    limits = _limits(spec)
+    limits = _limits(spec, _TRUSTED_OUTPUT_BYTES)
     reference = sandbox.run(spec.reference_code, spec.entry_point, calls, limits=limits)
     prepared = PreparedExercise(spec, cases, arg_names, reference, None, [], [])
     if reference.status != "ok":
@@ -476,6 +485,8 @@ def _prepare(spec: ExerciseSpec, sandbox: Sandbox) -> PreparedExercise:
     if len(reference.outcomes) != len(cases):
         prepared.problem = "the reference did not run every case"
         return prepared
+    encoded = sum(len(codec.encode([o.value, o.args_after])) for o in reference.outcomes)
+    prepared.output_bytes = max(_MIN_LEARNER_OUTPUT_BYTES, _LEARNER_OUTPUT_FACTOR * encoded)
     prepared.components = [
         component_names(outcome.value, spec.returns) for outcome in reference.outcomes
     ]
@@ -629,8 +640,12 @@ def _behaves_like(
     return compared > 0
 
 
-def _limits(spec: ExerciseSpec) -> Limits:
-    return Limits(time_limit_s=spec.time_limit_ms / 1000, memory_mb=spec.memory_mb)
+def _limits(spec: ExerciseSpec, output_bytes: int) -> Limits:
+    return Limits(
+        time_limit_s=spec.time_limit_ms / 1000,
+        memory_mb=spec.memory_mb,
+        output_bytes=output_bytes,
+    )
 
 
 def _elapsed_ms(started: float) -> float:

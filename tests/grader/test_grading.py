@@ -622,3 +622,35 @@ def test_int_array_result_is_accepted_when_values_match():
     )
     assert grade(spec, code).status == "passed"
     assert np.isclose(grade(spec, code).score, 1.0)
+
+
+def test_outputs_larger_than_the_default_result_cap_are_graded():
+    spec = scale_spec(
+        cases_code=source(
+            """
+            import numpy as np
+
+            def make_cases():
+                x = np.arange(40000.0).reshape(200, 200)
+                return [{"name": "big", "visible": False, "args": [x, 0.5]}]
+            """
+        ),
+        mistakes=(),
+    )
+    assert grade(spec, "def scale(x, a):\n    return x * a\n").status == "passed"
+    assert grade(spec, "def scale(x, a):\n    return x * a + 1\n").status == "failed"
+
+
+def test_expected_outputs_cache_evicts_the_least_recently_used_spec():
+    from grader.grading import ExpectedOutputsCache
+    from grader.sandbox import Sandbox
+
+    cache = ExpectedOutputsCache(maxsize=2)
+    first, second, third = (scale_spec(slug=f"lru-{n}", mistakes=()) for n in range(3))
+    sandbox = Sandbox.shared()
+    cache.get(first, sandbox)
+    cache.get(second, sandbox)
+    cache.get(first, sandbox)
+    cache.get(third, sandbox)
+    assert first in cache and third in cache
+    assert second not in cache
