@@ -36,6 +36,7 @@ from grader.sandbox import Limits, RunResult, Sandbox, SandboxUnavailable, codec
 __all__ = [
     "ExerciseBroken",
     "ExerciseSpec",
+    "ExpectedOutputsCache",
     "KnownMistake",
     "SandboxUnavailable",
     "SelfCheckReport",
@@ -315,7 +316,10 @@ def grade(
     if status == "passed":
         message = f"All {total_checks} checks passed."
     else:
-        message = f"{passed_checks} of {total_checks} checks passed."
+        first = next(test.name for test in tests if not test.passed)
+        message = (
+            f"{passed_checks} of {total_checks} checks passed; the first failing case is {first!r}."
+        )
     return Verdict(
         exercise=spec.slug,
         status=status,

@@ -10,11 +10,13 @@ import pytest
 from grader.grading import (
     ExerciseBroken,
     ExerciseSpec,
+    ExpectedOutputsCache,
     KnownMistake,
     expected_outputs,
     grade,
     self_check,
 )
+from grader.sandbox import Sandbox
 
 EXERCISES = Path(__file__).resolve().parents[2] / "content" / "rnn-from-scratch" / "exercises"
 
@@ -253,7 +255,7 @@ def test_wrong_values_fail_and_name_the_component():
     assert verdict.status == "failed"
     assert verdict.score == 0.0
     assert verdict.tests[0].message.startswith("`y` differs from the expected value")
-    assert verdict.message == "0 of 3 checks passed."
+    assert verdict.message == "0 of 3 checks passed; the first failing case is 'example'."
 
 
 def test_known_mistake_is_named():
@@ -642,9 +644,6 @@ def test_outputs_larger_than_the_default_result_cap_are_graded():
 
 
 def test_expected_outputs_cache_evicts_the_least_recently_used_spec():
-    from grader.grading import ExpectedOutputsCache
-    from grader.sandbox import Sandbox
-
     cache = ExpectedOutputsCache(maxsize=2)
     first, second, third = (scale_spec(slug=f"lru-{n}", mistakes=()) for n in range(3))
     sandbox = Sandbox.shared()
