@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from ninja import NinjaAPI, Path
+from ninja import NinjaAPI, Path, Status
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
@@ -22,7 +22,7 @@ from exercises.models import Exercise, Submission
 from exercises.schemas import Error, SubmissionCreated, SubmissionIn, SubmissionOut
 from exercises.services import exercise_is_open_to, submit_solution, user_for_api_token
 
-DEFAULT_SUBMISSION_RATE = "30/minute"
+DEFAULT_SUBMISSION_RATE = "30/min"
 MAX_ID = 2**63 - 1
 TOKEN_HELP = (
     "Send your API token as 'Authorization: Bearer <token>' "
@@ -172,7 +172,7 @@ def submission_url(submission_id: int) -> str:
     summary="Submit code for grading",
     tags=["submissions"],
 )
-def create_submission(request: HttpRequest, slug: str) -> tuple[int, dict]:
+def create_submission(request: HttpRequest, slug: str) -> Status:
     """Queue the code for grading and answer at once; poll the returned url for the verdict."""
     exercise = open_exercise(slug, request.auth)  # type: ignore[attr-defined]
     body = read_submission_body(request)
@@ -187,11 +187,14 @@ def create_submission(request: HttpRequest, slug: str) -> tuple[int, dict]:
         raise HttpError(400, " ".join(exc.messages)) from None
     except Exercise.DoesNotExist:
         raise HttpError(404, f"There is no exercise {slug!r}.") from None
-    return 202, {
-        "id": submission.id,
-        "status": submission.status,
-        "url": submission_url(submission.id),
-    }
+    return Status(
+        202,
+        {
+            "id": submission.id,
+            "status": submission.status,
+            "url": submission_url(submission.id),
+        },
+    )
 
 
 def status_message(submission: Submission) -> tuple[str, bool]:
@@ -219,7 +222,7 @@ def status_message(submission: Submission) -> tuple[str, bool]:
 )
 def read_submission(
     request: HttpRequest, submission_id: int = Path(..., ge=1, le=MAX_ID)
-) -> tuple[int, dict]:
+) -> Status:
     """Return the submission's status and, once graded, its score, tests and feedback."""
     submission = (
         Submission.objects.select_related("exercise")
@@ -230,26 +233,29 @@ def read_submission(
         # Someone else's submission is "not found", never "forbidden": ids reveal nothing.
         raise HttpError(404, f"There is no submission {submission_id} of yours.")
     message, retrying = status_message(submission)
-    return 200, {
-        "id": submission.id,
-        "exercise": submission.exercise.slug,
-        "kind": submission.kind,
-        "status": submission.status,
-        "score": submission.score if submission.is_final else None,
-        "tests": [
-            {
-                "name": t.get("name", ""),
-                "passed": bool(t.get("passed")),
-                "message": t.get("message", ""),
-            }
-            for t in submission.tests
-        ],
-        "misconception": submission.misconception or None,
-        "message": message,
-        "retrying": retrying,
-        "created_at": submission.created_at,
-        "graded_at": submission.graded_at,
-    }
+    return Status(
+        200,
+        {
+            "id": submission.id,
+            "exercise": submission.exercise.slug,
+            "kind": submission.kind,
+            "status": submission.status,
+            "score": submission.score if submission.is_final else None,
+            "tests": [
+                {
+                    "name": t.get("name", ""),
+                    "passed": bool(t.get("passed")),
+                    "message": t.get("message", ""),
+                }
+                for t in submission.tests
+            ],
+            "misconception": submission.misconception or None,
+            "message": message,
+            "retrying": retrying,
+            "created_at": submission.created_at,
+            "graded_at": submission.graded_at,
+        },
+    )
 
 
 def api_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:

@@ -22,8 +22,12 @@ MAX_RETRIES = 5
 class GradingTask(DjangoTask):
     """A task whose enqueueing never fails the caller: the database already holds the work."""
 
+    # The queue this task goes to unless the caller says otherwise (live or bulk).
+    routed_queue = "live"
+
     def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
         """Send the message; if the broker is down, log it and leave the row to the sweeper."""
+        options.setdefault("queue", self.routed_queue)
         try:
             return super().apply_async(args, kwargs, **options)
         except BrokerUnavailable as exc:
@@ -34,7 +38,7 @@ class GradingTask(DjangoTask):
 @shared_task(
     bind=True,
     base=GradingTask,
-    queue="live",
+    routed_queue="live",
     acks_late=True,
     reject_on_worker_lost=True,
     max_retries=MAX_RETRIES,
@@ -53,7 +57,7 @@ def grade_submission(self: GradingTask, submission_id: int) -> None:
 @shared_task(
     bind=True,
     base=GradingTask,
-    queue="bulk",
+    routed_queue="bulk",
     acks_late=True,
     reject_on_worker_lost=True,
     max_retries=MAX_RETRIES,
@@ -68,7 +72,7 @@ def regrade_submission(self: GradingTask, submission_id: int) -> None:
         raise self.retry(exc=exc, countdown=2**self.request.retries) from exc
 
 
-@shared_task(base=GradingTask, queue="live", ignore_result=True)
+@shared_task(base=GradingTask, routed_queue="live", ignore_result=True)
 def sweep_stuck_submissions() -> int:
     """Re-enqueue submissions left QUEUED or RUNNING past the deadline (run by beat)."""
     from exercises.services import requeue_stuck_submissions

@@ -190,3 +190,12 @@ if not DEBUG:
     X_FRAME_OPTIONS = "DENY"
     if env_bool("BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Celery beat runs the sweeper: submissions stuck in QUEUED/RUNNING are re-enqueued.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stuck-submissions": {
+        "task": "grader.tasks.sweep_stuck_submissions",
+        "schedule": SWEEP_EVERY_S,
+        "options": {"queue": "live", "expires": SWEEP_EVERY_S},
+    },
+}
