@@ -432,7 +432,7 @@ def _value_message(
             return f"`{name}` is {_nonfinite_word(learner)} {_blown_up_reason()}"
         error = abs(learner.item() - expected.item())
         if visible:
-            return f"`{name}` is {_fmt(learner.item())}; expected {_fmt(expected.item())}."
+            return f"`{name}` is {_value(learner.item())}; expected {_value(expected.item())}."
         return f"`{name}` differs from the expected value (abs error {_fmt(error)})."
     if _is_time_major(name, time_major) and expected.ndim in (1, 2):
         step = int(np.argmax(wrong.reshape(wrong.shape[0], -1).any(axis=1)))
@@ -474,8 +474,13 @@ def _blown_up_reason() -> str:
     )
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.3g}"
+def _fmt(error: float) -> str:
+    # Two significant digits say how far off a value is without handing out hidden answers.
+    return f"{error:.2g}"
+
+
+def _value(x: float) -> str:
+    return f"{x:.6g}"
 
 
 def _first_change(old: Any, new: Any, path: str) -> str | None:

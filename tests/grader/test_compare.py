@@ -134,7 +134,7 @@ def test_visible_scalar_mismatch_shows_both_values():
 
 def test_hidden_scalar_mismatch_does_not_show_the_expected_value():
     message = compare_value(0.52, 0.61341, "loss", visible=False)
-    assert "0.613" not in message and "abs error 0.0934" in message
+    assert "0.613" not in message and "abs error 0.093)" in message
 
 
 def test_int_result_where_float_expected_passes_when_values_match():
@@ -298,3 +298,9 @@ def test_to_jsonable_is_valid_json_with_rounded_numbers():
 
 def test_to_jsonable_summarises_huge_arrays():
     assert to_jsonable(np.zeros((100, 100))) == {"shape": [100, 100], "note": "too large to show"}
+
+
+def test_visible_scalar_mismatch_shows_enough_digits_to_see_the_difference():
+    assert compare_value(0.52134, 0.52139, "loss", visible=True) == (
+        "`loss` is 0.52134; expected 0.52139."
+    )
