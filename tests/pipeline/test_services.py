@@ -1,0 +1,238 @@
+"""exercises.services and grader.services against the database (and the real sandbox)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from exercises.models import ApiToken, Exercise, Submission
+from exercises.services import (
+    MAX_DELIVERIES,
+    create_api_token,
+    record_grading_result,
+    regenerate_api_token,
+    regrade_submissions,
+    requeue_stuck_submissions,
+    start_grading,
+    submit_solution,
+    user_for_api_token,
+)
+from grader import services as grader_services
+from grader.grading import TestResult, Verdict
+from tests.pipeline.conftest import FORGOT_MESSAGE, FORGOT_TO_ADD, make_exercise
+
+pytestmark = pytest.mark.django_db
+
+CORRECT = "import numpy as np\n\ndef add_one(x):\n    return x + 1.0\n"
+
+
+def verdict(status: str = "passed", score: float = 1.0, stdout: str = "") -> Verdict:
+    return Verdict(
+        exercise="add-one",
+        status=status,  # type: ignore[arg-type]
+        score=score,
+        tests=[TestResult("example", status == "passed", "ok", visible=True)],
+        message=f"{status}.",
+        stdout=stdout,
+        duration_ms=3.0,
+    )
+
+
+def submit(exercise: Exercise, user: User, code: str = CORRECT, **kwargs) -> Submission:
+    return submit_solution(user=user, exercise=exercise, code=code, **kwargs)
+
+
+def test_submit_solution_queues_one_grading_after_commit(
+    exercise, learner, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        submission = submit(exercise, learner)
+    assert submission.status == Submission.Status.QUEUED
+    assert submission.deliveries == 0
+    assert len(callbacks) == 1
+
+
+@pytest.mark.parametrize(
+    "code", ["#" * (64 * 1024 + 1), "x = '\udc80'", "x = 1\x00", b"x = 1", None]
+)
+def test_submit_solution_refuses_code_it_cannot_store_or_grade(exercise, learner, code):
+    with pytest.raises(ValidationError):
+        submit(exercise, learner, code=code)
+    assert not Submission.objects.exists()
+
+
+def test_submit_solution_refuses_an_unpublished_exercise_to_learners_only(learner):
+    draft = make_exercise("draft", published=False)
+    with pytest.raises(Exercise.DoesNotExist):
+        submit(draft, learner)
+    staff = User.objects.create_user("grace", is_staff=True)
+    assert submit(draft, staff).status == Submission.Status.QUEUED
+
+
+def test_start_grading_counts_deliveries_and_refuses_final_submissions(exercise, learner):
+    submission = submit(exercise, learner)
+    first = start_grading(submission_id=submission.id)
+    assert first.status == Submission.Status.RUNNING
+    assert first.deliveries == 1
+    assert first.started_at is not None
+    again = start_grading(submission_id=submission.id)
+    assert again.deliveries == 2
+    assert record_grading_result(
+        submission_id=submission.id, verdict=verdict(), exercise_version="v"
+    )
+    assert start_grading(submission_id=submission.id) is None
+    assert Submission.objects.get().deliveries == 2
+
+
+def test_record_grading_result_writes_every_field(exercise, learner):
+    submission = submit(exercise, learner)
+    start_grading(submission_id=submission.id)
+    assert record_grading_result(
+        submission_id=submission.id, verdict=verdict("failed", 0.5), exercise_version="abc"
+    )
+    stored = Submission.objects.get()
+    assert stored.status == "failed"
+    assert stored.score == 0.5
+    assert stored.tests[0]["name"] == "example"
+    assert stored.tests[0]["visible"] is True
+    assert stored.message == "failed."
+    assert stored.duration_ms == 3.0
+    assert stored.exercise_version == "abc"
+    assert stored.graded_at is not None
+
+
+def test_a_duplicate_result_is_a_no_op(exercise, learner):
+    submission = submit(exercise, learner)
+    start_grading(submission_id=submission.id)
+    assert record_grading_result(
+        submission_id=submission.id, verdict=verdict(), exercise_version="1"
+    )
+    first = Submission.objects.get()
+    assert not record_grading_result(
+        submission_id=submission.id, verdict=verdict("failed", 0.0), exercise_version="2"
+    )
+    second = Submission.objects.get()
+    assert (second.status, second.score, second.graded_at, second.exercise_version) == (
+        first.status,
+        first.score,
+        first.graded_at,
+        "1",
+    )
+
+
+def test_learner_output_with_nul_and_surrogates_is_stored_safely(exercise, learner):
+    submission = submit(exercise, learner)
+    record_grading_result(
+        submission_id=submission.id,
+        verdict=verdict(stdout="a\x00b\ud800c"),
+        exercise_version="v",
+    )
+    stored = Submission.objects.get().stdout
+    assert "\x00" not in stored
+    stored.encode("utf-8")
+
+
+def age(submission: Submission, seconds: float) -> None:
+    past = timezone.now() - timedelta(seconds=seconds)
+    Submission.objects.filter(id=submission.id).update(updated_at=past)
+
+
+def test_the_sweeper_requeues_only_stuck_unfinished_submissions(
+    exercise, learner, django_capture_on_commit_callbacks
+):
+    stuck_queued = submit(exercise, learner)
+    stuck_running = submit(exercise, learner)
+    start_grading(submission_id=stuck_running.id)
+    fresh = submit(exercise, learner)
+    done = submit(exercise, learner)
+    record_grading_result(submission_id=done.id, verdict=verdict(), exercise_version="v")
+    for submission in (stuck_queued, stuck_running, done):
+        age(submission, 120)
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert requeue_stuck_submissions(older_than_s=60) == 2
+    assert len(callbacks) == 2
+    # The sweep bumped updated_at: the next sweep waits a whole deadline again.
+    assert requeue_stuck_submissions(older_than_s=60) == 0
+    assert Submission.objects.get(id=fresh.id).status == Submission.Status.QUEUED
+    assert Submission.objects.filter(kind=Submission.Kind.SUBMIT).count() == 4
+
+
+def test_the_sweeper_gives_up_on_a_submission_that_keeps_failing(exercise, learner):
+    submission = submit(exercise, learner)
+    Submission.objects.filter(id=submission.id).update(
+        status=Submission.Status.RUNNING, deliveries=MAX_DELIVERIES
+    )
+    age(submission, 120)
+    assert requeue_stuck_submissions(older_than_s=60) == 0
+    stored = Submission.objects.get()
+    assert stored.status == Submission.Status.ERROR
+    assert "not in your code" in stored.message
+
+
+def test_regrade_submissions_requeues_final_ones_on_the_bulk_queue(
+    exercise, learner, django_capture_on_commit_callbacks
+):
+    submission = submit(exercise, learner)
+    start_grading(submission_id=submission.id)
+    record_grading_result(submission_id=submission.id, verdict=verdict(), exercise_version="v")
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert regrade_submissions(submissions=[submission]) == 1
+    assert len(callbacks) == 1
+    assert callbacks[0].func.__self__.name == "grader.tasks.regrade_submission"
+    stored = Submission.objects.get()
+    assert (stored.status, stored.deliveries) == (Submission.Status.QUEUED, 0)
+
+
+def test_api_tokens_are_stored_hashed_and_replaced_on_regeneration(learner):
+    token = create_api_token(user=learner)
+    assert len(token) >= 40
+    stored = ApiToken.objects.get(user=learner)
+    assert token not in stored.key_hash
+    assert user_for_api_token(token) == learner
+    newer = regenerate_api_token(user=learner)
+    assert newer != token
+    assert user_for_api_token(token) is None
+    assert user_for_api_token(newer) == learner
+    assert ApiToken.objects.count() == 1
+
+
+# Through the real sandbox, in this process: what a worker does for one message.
+
+
+def test_grading_a_correct_submission_records_passed(exercise, learner):
+    submission = submit(exercise, learner)
+    assert grader_services.grade_submission(submission_id=submission.id)
+    stored = Submission.objects.get()
+    assert stored.status == Submission.Status.PASSED
+    assert stored.score == 1.0
+    assert stored.deliveries == 1
+    assert stored.exercise_version == grader_services.exercise_spec(exercise).version
+
+
+def test_grading_a_known_mistake_records_its_misconception(exercise, learner):
+    submission = submit(exercise, learner, code=FORGOT_TO_ADD)
+    grader_services.grade_submission(submission_id=submission.id)
+    stored = Submission.objects.get()
+    assert stored.status == Submission.Status.FAILED
+    assert stored.misconception == FORGOT_MESSAGE
+    assert stored.misconception_slug == "forgot-to-add"
+
+
+def test_grading_twice_records_once(exercise, learner):
+    submission = submit(exercise, learner)
+    assert grader_services.grade_submission(submission_id=submission.id)
+    graded_at = Submission.objects.get().graded_at
+    assert not grader_services.grade_submission(submission_id=submission.id)
+    stored = Submission.objects.get()
+    assert (stored.graded_at, stored.deliveries) == (graded_at, 1)
+
+
+def test_a_run_grades_only_the_visible_examples(exercise, learner):
+    submission = submit(exercise, learner, kind=Submission.Kind.RUN)
+    grader_services.grade_submission(submission_id=submission.id)
+    names = [test["name"] for test in Submission.objects.get().tests]
+    assert names == ["example"]
