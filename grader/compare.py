@@ -411,6 +411,10 @@ def _compare_numeric(
     kind = learner.dtype.kind
     if kind not in _REAL_KINDS and not (kind == "c" and expected.dtype.kind == "c"):
         return f"`{name}` holds {_KIND_WORDS.get(kind, kind)}; expected real numbers."
+    if kind in "biu":
+        learner = learner.astype(np.float64)
+    if expected.dtype.kind in "biu":
+        expected = expected.astype(np.float64)
     with np.errstate(all="ignore"):
         close = _close(learner, expected, tolerances, equal_nan=False)
         if close.all():

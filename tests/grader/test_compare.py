@@ -304,3 +304,9 @@ def test_visible_scalar_mismatch_shows_enough_digits_to_see_the_difference():
     assert compare_value(0.52134, 0.52139, "loss", visible=True) == (
         "`loss` is 0.52134; expected 0.52139."
     )
+
+
+def test_boolean_outputs_are_compared_as_numbers():
+    assert compare_value(np.array([True, False]), np.array([True, False]), "mask") is None
+    message = compare_value(np.array([True, True]), np.array([True, False]), "mask")
+    assert message.startswith("`mask` differs from the expected value (max abs error 1)")
