@@ -1,11 +1,19 @@
-"""Routes of the exercises app: the JSON API (and, later, the learner's exercise pages)."""
+"""Routes of the exercises app: the JSON API and the learner's exercise pages."""
 
 from django.urls import path, re_path
 
+from exercises import views
 from exercises.api import api, api_not_found
 
 urlpatterns = [
     # JSON API: /api/exercises/<slug>/submissions, /api/submissions/<id>, /api/openapi.json.
     path("api/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
+    # Learner pages.
+    path("exercises/<slug:exercise_slug>/", views.exercise, name="exercise"),
+    path(
+        "exercises/<slug:exercise_slug>/submissions/<int:submission_id>/",
+        views.exercise_submission_result,
+        name="exercise_submission_result",
+    ),
 ]

@@ -1,0 +1,153 @@
+"""Every write to a learner's course data, and the progress read the course page shows."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from exercises.models import Exercise, Submission
+
+from .models import Course, Lesson, LessonRead, Question, QuestionAttempt
+from .numeric import is_close, learner_seed, numeric_instance
+
+# The largest number a learner can type that we still compare; beyond it is a typo.
+MAX_NUMERIC_MAGNITUDE = 1e300
+
+
+@dataclass(frozen=True)
+class Progress:
+    lessons_read: int
+    lessons_total: int
+    questions_correct: int
+    questions_total: int
+    exercises_passed: int
+    exercises_total: int
+
+    @property
+    def done(self) -> int:
+        return self.lessons_read + self.questions_correct + self.exercises_passed
+
+    @property
+    def total(self) -> int:
+        return self.lessons_total + self.questions_total + self.exercises_total
+
+
+def score_choices(question: Question, chosen_ids: set[int]) -> float:
+    """Return the score of a choice answer.
+
+    Single choice: 1 if the chosen option is correct, else 0. Multiple choice (partial
+    credit): max(0, (correct chosen − wrong chosen) / number of correct options).
+    """
+    correct = {c.id for c in question.choices.all() if c.is_correct}
+    if question.kind == Question.Kind.SINGLE:
+        return 1.0 if chosen_ids and chosen_ids <= correct else 0.0
+    if not correct:
+        return 1.0 if not chosen_ids else 0.0
+    right = len(chosen_ids & correct)
+    wrong = len(chosen_ids - correct)
+    return max(0.0, (right - wrong) / len(correct))
+
+
+def parse_numeric(raw: str) -> float:
+    """Return the number a learner typed, or raise ValidationError saying what is wrong."""
+    text = (raw or "").strip().replace("−", "-").replace(",", "")
+    if not text:
+        raise ValidationError("Type a number before checking your answer.")
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValidationError(
+            f"“{raw[:40]}” is not a number. Use digits, e.g. 0.125 or -3e-2."
+        ) from None
+    if not math.isfinite(value) or abs(value) > MAX_NUMERIC_MAGNITUDE:
+        raise ValidationError("That is not a finite number within range; check what you typed.")
+    return value
+
+
+@transaction.atomic
+def answer_question(
+    *,
+    user: AbstractBaseUser,
+    question: Question,
+    choice_ids: Iterable[int] = (),
+    numeric_answer: float | None = None,
+) -> QuestionAttempt:
+    """Score a learner's answer to `question` and record it as a QuestionAttempt."""
+    if question.kind == Question.Kind.NUMERIC:
+        if numeric_answer is None or not math.isfinite(numeric_answer):
+            raise ValidationError("Type a number before checking your answer.")
+        instance = numeric_instance(question, learner_seed(user.pk, question.pk))
+        correct = is_close(numeric_answer, instance.answer, question.tolerance)
+        return QuestionAttempt.objects.create(
+            user=user,
+            question=question,
+            numeric_answer=numeric_answer,
+            score=1.0 if correct else 0.0,
+            is_correct=correct,
+        )
+    chosen_ids = set(choice_ids)
+    if not chosen_ids:
+        raise ValidationError("Choose an answer before checking it.")
+    valid_ids = set(question.choices.values_list("id", flat=True))
+    if not chosen_ids <= valid_ids:
+        raise ValidationError("That option does not belong to this question; reload the page.")
+    if question.kind == Question.Kind.SINGLE and len(chosen_ids) != 1:
+        raise ValidationError("Choose exactly one answer.")
+    score = score_choices(question, chosen_ids)
+    attempt = QuestionAttempt.objects.create(
+        user=user, question=question, score=score, is_correct=score >= 1.0
+    )
+    attempt.chosen.set(chosen_ids)
+    return attempt
+
+
+@transaction.atomic
+def mark_lesson_read(*, user: AbstractBaseUser, lesson: Lesson) -> LessonRead:
+    """Record that `user` opened `lesson` now (the latest open is where they left off)."""
+    read, created = LessonRead.objects.get_or_create(user=user, lesson=lesson)
+    if not created:
+        read.read_at = timezone.now()
+        read.save(update_fields=["read_at"])
+    return read
+
+
+def progress(*, user: AbstractBaseUser, course: Course) -> Progress:
+    """Count what `user` has done in `course`: lessons read, questions right, exercises passed."""
+    lessons = Lesson.objects.filter(course=course)
+    questions = Question.objects.filter(lesson__course=course)
+    exercises = Exercise.objects.filter(lesson__course=course, published=True)
+    if user.is_authenticated:
+        lessons_read = LessonRead.objects.filter(user=user, lesson__course=course).count()
+        questions_correct = (
+            QuestionAttempt.objects.filter(user=user, question__in=questions, is_correct=True)
+            .values("question")
+            .distinct()
+            .count()
+        )
+        exercises_passed = (
+            Submission.objects.filter(
+                user=user,
+                exercise__in=exercises,
+                kind=Submission.Kind.SUBMIT,
+                status=Submission.Status.PASSED,
+            )
+            .values("exercise")
+            .distinct()
+            .count()
+        )
+    else:
+        lessons_read = questions_correct = exercises_passed = 0
+    return Progress(
+        lessons_read=lessons_read,
+        lessons_total=lessons.count(),
+        questions_correct=questions_correct,
+        questions_total=questions.count(),
+        exercises_passed=exercises_passed,
+        exercises_total=exercises.count(),
+    )

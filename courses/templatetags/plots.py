@@ -1,0 +1,122 @@
+"""Small server-rendered SVG charts (no JavaScript): a line chart with a log-scale y axis."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+register = template.Library()
+
+WIDTH, HEIGHT = 560, 300
+LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 48
+COLOURS = ("#cf222e", "#0b5cad")
+DASHES = ("", "6 4")
+
+
+def numbers(value: Any) -> list[float | None]:
+    """Return `value` as a flat list of positive finite floats (None where a point cannot show)."""
+    while isinstance(value, list) and len(value) == 1 and isinstance(value[0], list):
+        value = value[0]
+    if not isinstance(value, list):
+        return []
+    out: list[float | None] = []
+    for item in value:
+        if isinstance(item, int | float) and not isinstance(item, bool):
+            number = float(item)
+            out.append(number if math.isfinite(number) and number > 0 else None)
+        else:
+            out.append(None)
+    return out
+
+
+def log_line_chart(
+    series: Sequence[tuple[str, list[float | None]]], *, title: str, x_label: str, y_label: str
+) -> SafeString:
+    """Return an inline SVG line chart of `series` against 1..n, log-scale y, with a legend."""
+    points = [y for _, ys in series for y in ys if y is not None]
+    count = max((len(ys) for _, ys in series), default=0)
+    if not points or count == 0:
+        return mark_safe("")
+    low = math.floor(math.log10(min(points)))
+    high = math.ceil(math.log10(max(points)))
+    if high == low:
+        high += 1
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x_of(index: int) -> float:
+        return LEFT + (plot_w * index / (count - 1) if count > 1 else plot_w / 2)
+
+    def y_of(value: float) -> float:
+        return TOP + plot_h * (high - math.log10(value)) / (high - low)
+
+    parts: list[SafeString] = []
+    step = max(1, math.ceil((high - low) / 6))
+    for exponent in range(low, high + 1, step):
+        y = y_of(10.0**exponent)
+        parts.append(format_html(
+            '<line x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" stroke="#d0d7de"/>'
+            '<text x="{}" y="{:.1f}" text-anchor="end" font-size="12">1e{}</text>',
+            LEFT, WIDTH - RIGHT, y, y, LEFT - 6, y + 4, exponent,
+        ))  # fmt: skip
+    label_every = max(1, math.ceil(count / 12))
+    for index in range(0, count, label_every):
+        parts.append(format_html(
+            '<text x="{:.1f}" y="{}" text-anchor="middle" font-size="12">{}</text>',
+            x_of(index), HEIGHT - BOTTOM + 16, index + 1,
+        ))  # fmt: skip
+    parts.append(format_html(
+        '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#57606a"/>'
+        '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#57606a"/>'
+        '<text x="{:.1f}" y="{}" text-anchor="middle" font-size="13">{}</text>'
+        '<text transform="translate(14 {:.1f}) rotate(-90)" text-anchor="middle" font-size="13">{}</text>',
+        LEFT, WIDTH - RIGHT, HEIGHT - BOTTOM, HEIGHT - BOTTOM, LEFT, LEFT, TOP, HEIGHT - BOTTOM,
+        LEFT + plot_w / 2, HEIGHT - 8, x_label, TOP + plot_h / 2, y_label,
+    ))  # fmt: skip
+    for number, (name, ys) in enumerate(series):
+        colour, dash = COLOURS[number % 2], DASHES[number % 2]
+        segments: list[list[str]] = [[]]
+        for index, value in enumerate(ys):
+            if value is None:
+                segments.append([])
+            else:
+                segments[-1].append(f"{x_of(index):.1f},{y_of(value):.1f}")
+        for segment in segments:
+            if len(segment) > 1:
+                parts.append(format_html(
+                    '<polyline fill="none" stroke="{}" stroke-width="2" stroke-dasharray="{}" points="{}"/>',
+                    colour, dash, " ".join(segment),
+                ))  # fmt: skip
+        parts.append(format_html_join(
+            "", '<circle cx="{:.1f}" cy="{:.1f}" r="3" fill="{}"><title>{}: t = {}, {:.3g}</title></circle>',
+            ((x_of(i), y_of(v), colour, name, i + 1, v) for i, v in enumerate(ys) if v is not None),
+        ))  # fmt: skip
+        legend_y = TOP + 8 + 18 * number
+        parts.append(format_html(
+            '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="2" stroke-dasharray="{}"/>'
+            '<text x="{}" y="{}" font-size="13">{}</text>',
+            WIDTH - RIGHT - 150, WIDTH - RIGHT - 124, legend_y, legend_y, colour, dash,
+            WIDTH - RIGHT - 118, legend_y + 4, name,
+        ))  # fmt: skip
+    return format_html(
+        '<svg viewBox="0 0 {} {}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">'
+        "<title>{}</title>{}</svg>",
+        WIDTH, HEIGHT, title, title, mark_safe("".join(parts)),  # noqa: S308 - built by format_html
+    )  # fmt: skip
+
+
+@register.simple_tag
+def norms_plot(test: dict) -> SafeString:
+    """Plot a visible case's gradient norms: the learner's against the reference's."""
+    expected = numbers(test.get("expected"))
+    actual = numbers(test.get("actual"))
+    return log_line_chart(
+        [("your norms", actual), ("reference", expected)],
+        title=f"Gradient norms for {test.get('name', 'this case')}",
+        x_label="time step t",
+        y_label="‖∂h_T / ∂h_t‖ (log scale)",
+    )

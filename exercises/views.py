@@ -1,0 +1,127 @@
+"""Learner exercise pages: the prompt, the editor, running and submitting, live verdicts, history.
+
+The page polls the JSON API's `GET /api/submissions/<id>` (session auth) until the verdict is
+final, then loads the server-rendered result from `exercise_submission_result`.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from courses.selectors import visible_exercises
+
+from .forms import SolutionForm
+from .models import Exercise, Submission
+from .services import submit_solution
+
+HISTORY_LENGTH = 50
+KINDS = {"run": Submission.Kind.RUN, "submit": Submission.Kind.SUBMIT}
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _own_submission(request: HttpRequest, exercise: Exercise, raw_id: str | None) -> Submission:
+    """Return the learner's submission `raw_id` on `exercise`, or raise Http404."""
+    if not request.user.is_authenticated or not raw_id or not raw_id.isdigit() or len(raw_id) > 18:
+        raise Http404("No such submission of yours.")
+    return get_object_or_404(Submission, pk=int(raw_id), user=request.user, exercise=exercise)
+
+
+def _page(
+    request: HttpRequest,
+    exercise: Exercise,
+    *,
+    code: str | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    history: list[Submission] = []
+    shown: Submission | None = None
+    if request.user.is_authenticated:
+        history = list(
+            Submission.objects.filter(user=request.user, exercise=exercise).defer("tests")[
+                :HISTORY_LENGTH
+            ]
+        )
+        if "submission" in request.GET:
+            shown = _own_submission(request, exercise, request.GET["submission"])
+        elif history:
+            shown = Submission.objects.get(pk=history[0].pk)
+        if code is None and "from" in request.GET:
+            code = _own_submission(request, exercise, request.GET["from"]).code
+        if code is None and history:
+            code = history[0].code
+    if code is None:
+        code = exercise.starter_code
+    return render(
+        request,
+        "exercises/exercise.html",
+        {
+            "exercise": exercise,
+            "lesson": exercise.lesson,
+            "course": exercise.lesson.course,
+            "form": SolutionForm(initial={"code": code}),
+            "history": history,
+            "shown": shown,
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def exercise(request: HttpRequest, exercise_slug: str) -> HttpResponse:
+    """Show an exercise; POST runs the examples or submits the learner's code."""
+    exercise = get_object_or_404(visible_exercises(request.user), slug=exercise_slug)
+    if request.method == "GET":
+        return _page(request, exercise)
+    if not request.user.is_authenticated:
+        if _wants_json(request):
+            return JsonResponse({"error": "Log in to run or submit code."}, status=403)
+        return redirect_to_login(exercise.get_absolute_url())
+    kind = KINDS.get(request.POST.get("kind", "submit"))
+    code = request.POST.get("code", "")
+    error = ""
+    if kind is None:
+        error = "Choose “Run examples” or “Submit”."
+    else:
+        try:
+            submission = submit_solution(user=request.user, exercise=exercise, code=code, kind=kind)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        except Exercise.DoesNotExist:
+            raise Http404("This exercise is not open.") from None
+    if error:
+        if _wants_json(request):
+            return JsonResponse({"error": error}, status=400)
+        return _page(request, exercise, code=code[: 256 * 1024], error=error, status=400)
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "id": submission.id,
+                "status": submission.status,
+                "status_url": reverse("api:read_submission", args=[submission.id]),
+                "result_url": reverse(
+                    "exercise_submission_result", args=[exercise.slug, submission.id]
+                ),
+            },
+            status=202,
+        )
+    return redirect(f"{exercise.get_absolute_url()}?submission={submission.id}#result")
+
+
+@require_GET
+def exercise_submission_result(
+    request: HttpRequest, exercise_slug: str, submission_id: int
+) -> HttpResponse:
+    """Return the rendered verdict of one of the learner's own submissions (HTML fragment)."""
+    exercise = get_object_or_404(visible_exercises(request.user), slug=exercise_slug)
+    submission = _own_submission(request, exercise, str(submission_id))
+    return render(request, "exercises/_result.html", {"shown": submission, "exercise": exercise})
