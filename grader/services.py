@@ -6,7 +6,14 @@ import logging
 
 from exercises.models import Exercise, Submission
 from exercises.services import give_up_grading, record_grading_result, start_grading
-from grader.grading import ExerciseBroken, ExerciseSpec, KnownMistake, grade
+from grader.grading import (
+    ExerciseBroken,
+    ExerciseSpec,
+    KnownMistake,
+    SelfCheckReport,
+    grade,
+    self_check,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -52,3 +59,17 @@ def grade_submission(*, submission_id: int) -> bool:
     return record_grading_result(
         submission_id=submission_id, verdict=verdict, exercise_version=spec.version
     )
+
+
+# --- Reference check (authoring: the admin's "check reference" and import_course) ----------
+
+
+def check_exercise_reference(*, exercise_id: int) -> SelfCheckReport:
+    """Self-check the exercise as stored now (in the sandbox) and record the report."""
+    from exercises.authoring import record_reference_check
+
+    exercise = Exercise.objects.prefetch_related("mistakes").get(id=exercise_id)
+    spec = exercise_spec(exercise)
+    report = self_check(spec)
+    record_reference_check(exercise_id=exercise_id, version=spec.version, report=report.to_dict())
+    return report

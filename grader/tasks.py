@@ -78,3 +78,27 @@ def sweep_stuck_submissions() -> int:
     from exercises.services import requeue_stuck_submissions
 
     return requeue_stuck_submissions(older_than_s=settings.SUBMISSION_STUCK_AFTER_S)
+
+
+# --- Reference check (authoring) -------------------------------------------------------------
+
+
+@shared_task(
+    bind=True,
+    base=GradingTask,
+    routed_queue="bulk",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+)
+def check_exercise_reference(self: GradingTask, exercise_id: int) -> None:
+    """Run an exercise's reference check and record it (bulk queue)."""
+    from exercises.models import Exercise
+    from grader import services
+
+    try:
+        services.check_exercise_reference(exercise_id=exercise_id)
+    except Exercise.DoesNotExist:
+        logger.info("exercise %s deleted before its reference check ran", exercise_id)
+    except (SandboxUnavailable, OperationalError) as exc:
+        raise self.retry(exc=exc, countdown=2**self.request.retries) from exc
