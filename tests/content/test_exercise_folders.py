@@ -387,3 +387,104 @@ def test_dict_exercises_use_the_course_keys(slug: str) -> None:
         dicts = [a for a in case["args"] if isinstance(a, dict)]
         for d in dicts:
             assert set(d) in ({"U", "W", "V", "b", "c"}, {"dU", "dW", "dV", "db", "dc"})
+
+
+# Other ways learners write the same known mistake: the cases must still match the variant.
+OTHER_SPELLINGS = [
+    (
+        "cross-entropy-loss",
+        "no-max-subtraction",
+        """
+import numpy as np
+def cross_entropy_loss(logits, labels):
+    total = 0.0
+    for t in range(len(labels)):
+        total += np.log(np.sum(np.exp(logits[t]))) - logits[t, labels[t]]
+    return total / len(labels)
+""",
+    ),
+    (
+        "cross-entropy-loss",
+        "no-max-subtraction",
+        """
+import numpy as np
+def cross_entropy_loss(logits, labels):
+    log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    return -log_probs[np.arange(len(labels)), labels].mean()
+""",
+    ),
+    (
+        "softmax",
+        "wrong-axis",
+        """
+import numpy as np
+def softmax(z):
+    e = np.exp(z - np.max(z))
+    return e / e.sum(axis=0)
+""",
+    ),
+    (
+        "mse-loss",
+        "mean-over-time-only",
+        """
+import numpy as np
+def mse_loss(ys, targets):
+    return ((ys - targets) ** 2).sum() / len(ys)
+""",
+    ),
+    (
+        "sgd-step",
+        "input-mutated",
+        """
+def sgd_step(params, grads, lr):
+    for name in params:
+        params[name] = params[name] - lr * grads["d" + name]
+    return params
+""",
+    ),
+    (
+        "rnn-forward",
+        "h0-included",
+        """
+import numpy as np
+def rnn_forward(xs, h0, U, W, V, b, c):
+    hs = np.zeros((len(xs) + 1, len(h0)))
+    hs[0] = h0
+    for t in range(len(xs)):
+        hs[t + 1] = np.tanh(U @ xs[t] + W @ hs[t] + b)
+    return hs, hs[1:] @ V.T + c
+""",
+    ),
+    (
+        "gradient-norms",
+        "reversed-order",
+        """
+import numpy as np
+def gradient_norms(xs, h0, U, W, b):
+    hs, h = [], h0
+    for x in xs:
+        h = np.tanh(U @ x + W @ h + b)
+        hs.append(h)
+    norms = []
+    for t in range(len(xs)):
+        J = np.eye(len(h0))
+        for s in range(len(xs) - 1, t, -1):
+            J = J @ np.diag(1 - hs[s] ** 2) @ W
+        norms.append(np.linalg.norm(J))
+    return np.array(norms[::-1])
+""",
+    ),
+]
+
+
+@pytest.mark.parametrize("slug,mistake,source", OTHER_SPELLINGS)
+def test_other_spellings_of_a_known_mistake_match_its_variant(
+    slug: str, mistake: str, source: str
+) -> None:
+    exercise = _exercise(slug)
+    rtol, atol = _tolerances(exercise)
+    namespace: dict[str, Any] = {}
+    exec(source, namespace)
+    submission = _outcomes(exercise, namespace[exercise.meta["entry_point"]])
+    variant = _outcomes(exercise, exercise.mistakes[mistake])
+    assert all(_agree(a, b, rtol, atol) for a, b in zip(submission, variant, strict=True))
