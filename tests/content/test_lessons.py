@@ -157,6 +157,8 @@ RNN_EXPECTED = {
     "dV step 1": "-0.2342",
     "dV step 2": "0.4195",
     "dL/dh2": "0.7756",
+    "v dL/dy1": "-0.7602",
+    "w dL/dz2": "0.1325",
     "1 - h2^2": "0.3417",
     "dL/dz2": "0.2650",
     "dL/dh1": "-0.6277",
@@ -254,6 +256,8 @@ def rnn_quantities() -> dict[str, float]:
         "dV step 1": e1 * h1,
         "dV step 2": e2 * h2,
         "dL/dh2": dz2 / (1 - h2**2),
+        "v dL/dy1": p["V"] * e1,
+        "w dL/dz2": p["W"] * dz2,
         "1 - h2^2": 1 - h2**2,
         "dL/dz2": dz2,
         "dL/dh1": dz1 / (1 - h1**2),
@@ -285,6 +289,11 @@ def test_worked_example_numbers_match_the_reference_and_the_text(expected, compu
     for name, shown in expected.items():
         assert f"{computed[name]:.4f}" == shown, f"{name}: reference gives {computed[name]:.6f}"
         assert appears(shown, text), f"{name} = {shown} is not in lesson 5"
+
+
+def test_every_four_decimal_number_in_the_worked_example_is_checked():
+    shown = set(re.findall(r"-?\d+\.\d{4}(?!\d)", read_body("05-worked-example.md")))
+    assert shown == set(FNN_EXPECTED.values()) | set(RNN_EXPECTED.values())
 
 
 def test_worked_example_states_its_inputs():
