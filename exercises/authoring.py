@@ -157,3 +157,28 @@ def record_reference_check(*, exercise_id: int, version: str, report: dict[str, 
             updated_at=timezone.now(),
         )
     return updated == 1
+
+
+def summarise_report(report: dict[str, Any]) -> str:
+    """Return one sentence saying why a reference check failed (or that it passed)."""
+    if report.get("ok"):
+        return "the reference passes every case and every known mistake is caught and named"
+    if report.get("problem"):
+        return str(report["problem"])
+    reasons = [
+        f"the reference fails case {case['name']!r}: {case['message']}"
+        for case in report.get("cases", [])
+        if not case.get("passed")
+    ]
+    if not report.get("cases"):
+        reasons.append("there are no cases")
+    for mistake in report.get("mistakes", []):
+        if mistake.get("problem"):
+            reasons.append(f"known mistake {mistake['slug']!r} did not run: {mistake['problem']}")
+        elif not mistake.get("rejected"):
+            reasons.append(f"known mistake {mistake['slug']!r} passes every case")
+        elif not mistake.get("recognised"):
+            other = mistake.get("shadowed_by")
+            suffix = f" (it is taken for {other!r})" if other else ""
+            reasons.append(f"known mistake {mistake['slug']!r} is not recognised{suffix}")
+    return "; ".join(reasons)

@@ -584,6 +584,7 @@ class ImportSummary:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     removed: dict[str, int] = field(default_factory=dict)
+    checked: dict[str, int] = field(default_factory=dict)
 
     def count(self, bucket: dict[str, int], kind: str, n: int = 1) -> None:
         bucket[kind] = bucket.get(kind, 0) + n
@@ -595,6 +596,7 @@ class ImportSummary:
             ("created", self.created),
             ("updated", self.updated),
             ("removed", self.removed),
+            ("reference checked", self.checked),
         ):
             if bucket:
                 parts = ", ".join(f"{n} {kind}" for kind, n in sorted(bucket.items()))
@@ -622,6 +624,7 @@ def import_course(*, path: str | Path) -> ImportSummary:
         lessons = _import_lessons(course, data, summary)
         _import_questions(course, data, lessons, summary)
         _import_exercises(course, data, lessons, summary)
+        _check_published_exercises(data, summary)
     return summary
 
 
@@ -782,6 +785,41 @@ def _import_mistakes(exercise: Exercise, item: ExerciseData, summary: ImportSumm
     for mistake in existing.values():
         mistake.delete()
         summary.count(summary.removed, "known mistakes")
+
+
+def _check_published_exercises(data: CourseData, summary: ImportSummary) -> None:
+    """Run the reference check of each published exercise whose last check is not current.
+
+    A published exercise whose check fails makes the whole import fail: learners must never
+    see an exercise whose reference does not pass its own cases.
+    """
+    from exercises.authoring import CheckState, check_state, summarise_report
+    from grader.sandbox import SandboxUnavailable
+    from grader.services import check_exercise_reference
+
+    problems = []
+    for item in data.exercises:
+        if not item.published:
+            continue
+        exercise = Exercise.objects.get(slug=item.slug)
+        if check_state(exercise) == CheckState.PASSED:
+            continue
+        try:
+            report = check_exercise_reference(exercise_id=exercise.pk)
+        except SandboxUnavailable as exc:
+            problems.append(
+                f"exercises/{item.slug}: could not run its reference check ({exc}); "
+                "import it with published: false or try again"
+            )
+            continue
+        summary.count(summary.checked, "exercises")
+        if not report.ok:
+            problems.append(
+                f"exercises/{item.slug}/exercise.yaml: field 'published': true, but the "
+                f"reference check fails: {summarise_report(report.to_dict())}"
+            )
+    if problems:
+        raise CourseFolderError(problems)
 
 
 # --- Export ------------------------------------------------------------------------------------

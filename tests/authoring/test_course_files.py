@@ -246,3 +246,51 @@ def test_yaml_text_round_trips_exactly(value: str) -> None:
     text = dump_yaml({"text": value, "rtol": 1e-5, "big": 1e16, "small": 0.001})
     assert yaml.safe_load(text) == {"text": value, "rtol": 1e-5, "big": 1e16, "small": 0.001}
     assert "rtol: 1.0e-5\n" in text
+
+
+def test_published_exercise_is_imported_with_a_passed_check(tmp_path: Path) -> None:
+    from exercises.authoring import CheckState, check_state
+
+    files = dict(SMALL_COURSE)
+    files["exercises/scale/exercise.yaml"] = files["exercises/scale/exercise.yaml"].replace(
+        "published: false", "published: true"
+    )
+    summary = import_course(path=write_tree(tmp_path / "c", files))
+    exercise = Exercise.objects.get(slug="scale")
+    assert exercise.published
+    assert check_state(exercise) == CheckState.PASSED
+    assert exercise.check_report["mistakes"][0]["exposed_by"] == ["example", "random"]
+    assert summary.checked == {"exercises": 1}
+    # Re-importing the same content does not run the check again.
+    assert import_course(path=tmp_path / "c").checked == {}
+
+
+def test_published_exercise_whose_check_fails_is_not_imported(tmp_path: Path) -> None:
+    files = dict(SMALL_COURSE)
+    files["exercises/scale/exercise.yaml"] = files["exercises/scale/exercise.yaml"].replace(
+        "published: false", "published: true"
+    )
+    # A "mistake" identical to the reference is never rejected.
+    files["exercises/scale/mistakes/no-plus-one.py"] = files["exercises/scale/reference.py"]
+    problems = [p.strip() for p in import_error(write_tree(tmp_path / "c", files))]
+    assert problems == [
+        "exercises/scale/exercise.yaml: field 'published': true, but the reference check "
+        "fails: known mistake 'no-plus-one' passes every case"
+    ]
+
+
+def test_changing_the_reference_in_the_folder_makes_the_check_stale(small_course: Path) -> None:
+    from exercises.authoring import CheckState, check_state
+    from grader.services import check_exercise_reference
+
+    import_course(path=small_course)
+    exercise = Exercise.objects.get(slug="scale")
+    check_exercise_reference(exercise_id=exercise.id)
+    exercise.refresh_from_db()
+    assert check_state(exercise) == CheckState.PASSED
+    cases = small_course / "exercises" / "scale" / "cases.py"
+    cases.write_text(cases.read_text().replace("default_rng(3)", "default_rng(4)"))
+    import_course(path=small_course)
+    exercise.refresh_from_db()
+    assert check_state(exercise) == CheckState.STALE
+    assert not exercise.published
