@@ -1,0 +1,197 @@
+"""Which isolation layers are active, observed from inside a sandboxed child.
+
+`python -m grader.sandbox.check` prints them and exits 1 if a required layer is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import sysconfig
+from dataclasses import dataclass
+from pathlib import Path
+
+from .results import Limits
+from .zygote import SLOT_UID_BASE, Sandbox, scrubbed_env
+
+PROBE = """
+import ctypes, os, resource, socket
+
+def probe(paths):
+    libc = ctypes.CDLL(None, use_errno=True)
+    facts = {
+        "uid": os.getuid(), "gid": os.getgid(), "groups": os.getgroups(),
+        "pid": os.getpid(), "ppid": os.getppid(),
+        "own_session": os.getsid(0) == os.getpid(), "own_group": os.getpgid(0) == os.getpid(),
+        "no_new_privs": libc.prctl(39, 0, 0, 0, 0), "seccomp_mode": libc.prctl(21, 0, 0, 0, 0),
+        "env": sorted(os.environ), "cwd_empty": os.listdir(".") == [],
+        "hostname": os.uname().nodename,
+        "rlimits": {name: list(resource.getrlimit(getattr(resource, name))) for name in
+                    ("RLIMIT_CPU", "RLIMIT_AS", "RLIMIT_NPROC", "RLIMIT_FSIZE",
+                     "RLIMIT_NOFILE", "RLIMIT_CORE")},
+    }
+    reads = {}
+    for path in paths:
+        try:
+            if os.path.isdir(path):
+                os.listdir(path)
+            else:
+                open(path, "rb").close()
+            reads[path] = "readable"
+        except OSError as exc:
+            reads[path] = type(exc).__name__
+    facts["reads"] = reads
+    for name, attempt in (("socket", socket.socket), ("fork", os.fork)):
+        try:
+            if attempt() == 0:
+                os._exit(0)
+            facts[name] = "allowed"
+        except OSError as exc:
+            facts[name] = type(exc).__name__
+    try:
+        import decimal, fractions, statistics  # not imported by the zygote
+        facts["stdlib_import"] = "ok"
+    except Exception as exc:
+        facts["stdlib_import"] = f"{type(exc).__name__}: {exc}"
+    return facts
+"""
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One isolation layer: whether it is active, whether it is required, and how we know."""
+
+    name: str
+    active: bool
+    required: bool
+    detail: str
+
+
+def _world_readable_chain(path: Path) -> str | None:
+    """Return the first component of `path` another user could not read, or None."""
+    path = path.resolve()
+    for part in [*reversed(path.parents), path]:
+        mode = part.stat().st_mode
+        if stat.S_ISDIR(mode) and not mode & stat.S_IXOTH:
+            return str(part)
+        if part == path and not mode & (stat.S_IROTH if not stat.S_ISDIR(mode) else stat.S_IXOTH):
+            return str(part)
+    return None
+
+
+def probe(sandbox: Sandbox | None = None) -> tuple[dict, dict]:
+    """Return (what the zygote applied, what a child observes from inside)."""
+    sandbox = sandbox or Sandbox.shared()
+    hello = sandbox.start()
+    project_file = str(Path(__file__).resolve())
+    paths = [project_file, str(Path(project_file).parents[2]), "/etc/passwd"]
+    limits = Limits(time_limit_s=5.0, memory_mb=256)
+    result = sandbox.run(PROBE, "probe", [[paths]], limits=limits)
+    if result.status != "ok" or not result.outcomes[0].ok:
+        detail = result.error or result.outcomes[0].exception
+        raise RuntimeError(f"the sandbox probe failed: {detail}")
+    return hello, result.outcomes[0].value
+
+
+def report_layers(sandbox: Sandbox | None = None) -> list[Layer]:
+    """Return every isolation layer with whether it is active on this machine."""
+    hello, facts = probe(sandbox)
+    root = os.geteuid() == 0
+    layers: list[Layer] = []
+
+    extra_env = sorted(set(facts["env"]) - set(scrubbed_env()))
+    layers.append(Layer("scrubbed environment", not extra_env, True,
+                        f"variables: {', '.join(facts['env'])}" if not extra_env
+                        else f"unexpected variables: {', '.join(extra_env)}"))  # fmt: skip
+
+    unreadable = _world_readable_chain(Path(sys.executable))
+    stdlib = sysconfig.get_paths()["stdlib"]
+    unreadable = unreadable or _world_readable_chain(Path(stdlib))
+    imports_ok = facts["stdlib_import"] == "ok"
+    layers.append(Layer(
+        "interpreter readable by the sandbox user", unreadable is None and imports_ok, True,
+        f"{os.path.realpath(sys.executable)}, stdlib {stdlib}"
+        + (f"; {unreadable} is not world-readable" if unreadable else "")
+        + ("" if imports_ok else f"; import after the drop failed: {facts['stdlib_import']}"),
+    ))  # fmt: skip
+
+    layers.append(Layer("own session and process group",
+                        facts["own_session"] and facts["own_group"], True,
+                        "setsid() before the job; the whole group is killed at the end"))  # fmt: skip
+
+    limits = facts["rlimits"]
+    limits_ok = (
+        limits["RLIMIT_CPU"][0] > 0 and limits["RLIMIT_AS"][0] > 0
+        and limits["RLIMIT_NPROC"][0] == 0 and limits["RLIMIT_CORE"][0] == 0
+        and 0 < limits["RLIMIT_FSIZE"][0] <= 1 << 20 and 0 < limits["RLIMIT_NOFILE"][0] <= 64
+    )  # fmt: skip
+    layers.append(Layer("resource limits", limits_ok, True,
+                        ", ".join(f"{k[7:]}={v[0]}" for k, v in limits.items())))  # fmt: skip
+
+    layers.append(Layer("fresh empty working directory", facts["cwd_empty"], True,
+                        "a new directory per job, removed after it"))  # fmt: skip
+
+    if root:
+        dropped = facts["uid"] >= SLOT_UID_BASE and facts["gid"] >= SLOT_UID_BASE
+        dropped = dropped and facts["groups"] == []
+        layers.append(Layer("unprivileged sandbox user", dropped, True,
+                            f"uid {facts['uid']}, gid {facts['gid']} (one per slot), no groups"))  # fmt: skip
+    else:
+        layers.append(Layer("unprivileged sandbox user", False, False,
+                            f"not started as root: learner code runs as uid {facts['uid']}"))  # fmt: skip
+
+    layers.append(Layer("no_new_privs", facts["no_new_privs"] == 1, True, "PR_SET_NO_NEW_PRIVS"))
+
+    seccomp_on = facts["seccomp_mode"] == 2
+    layers.append(Layer(
+        "seccomp filter", seccomp_on and facts["socket"] != "allowed" and facts["fork"] != "allowed",
+        True,
+        f"mode {facts['seccomp_mode']}; socket(): {facts['socket']}, fork(): {facts['fork']}; "
+        "no exec, ptrace, process_vm_*, mount, namespaces, write-opens, signals to others",
+    ))  # fmt: skip
+
+    landlock = hello.get("landlock")
+    denied = all(state == "PermissionError" for state in facts["reads"].values())
+    if isinstance(landlock, dict):
+        layers.append(Layer(
+            "Landlock filesystem", denied, True,
+            f"ABI {landlock['abi']}; read-only: {', '.join(landlock['read'])}; "
+            f"read-write: {', '.join(landlock['write'])}; probes: {facts['reads']}",
+        ))  # fmt: skip
+        layers.append(Layer("Landlock network", landlock["abi"] >= 4, False,
+                            "no TCP bind or connect" if landlock["abi"] >= 4
+                            else f"ABI {landlock['abi']} < 4"))  # fmt: skip
+    else:
+        layers.append(Layer("Landlock filesystem", False, True,
+                            f"{landlock}; world-readable files are visible to learner code"))  # fmt: skip
+        layers.append(Layer("Landlock network", False, False, str(landlock)))
+
+    applied = hello.get("namespaces")
+    for name in ("net", "pid", "mount", "ipc", "uts"):
+        active = isinstance(applied, list) and name in applied
+        detail = "once per zygote" if active else str(applied)
+        if active and name == "pid":
+            active = facts["ppid"] == 1 and facts["pid"] != 1
+            detail = f"job runs as pid {facts['pid']} under the zygote (pid 1)"
+        if active and name == "mount":
+            detail = "; ".join(hello.get("mounts", []))
+        if active and name == "uts":
+            detail = f"hostname {facts['hostname']!r}"
+        layers.append(Layer(f"{name} namespace", active, False, detail))
+    return layers
+
+
+def main() -> int:
+    """Print the layers; return 1 if a required one is missing."""
+    layers = report_layers()
+    missing = False
+    for layer in layers:
+        mark = "ok " if layer.active else ("MISSING" if layer.required else "off")
+        missing = missing or (layer.required and not layer.active)
+        print(f"[{mark:>7}] {layer.name}{' (required)' if layer.required else ''}: {layer.detail}")
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
