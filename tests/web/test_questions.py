@@ -1,0 +1,150 @@
+"""Answering questions through the pages: scoring, feedback, shuffling, numeric tolerance."""
+
+import math
+
+import numpy as np
+import pytest
+from django.urls import reverse
+
+from courses.models import QuestionAttempt
+from courses.numeric import learner_seed
+from courses.selectors import question_view
+
+pytestmark = pytest.mark.django_db
+
+
+def answer(client, question, data, **headers):
+    return client.post(reverse("answer_question", args=[question.id]), data, **headers)
+
+
+def choice_ids(question, *texts):
+    return [c.id for c in question.choices.all() if c.text in texts]
+
+
+def test_single_choice_right_and_wrong(alice, learner, small):
+    wrong = answer(alice, small.single, {"choice": choice_ids(small.single, "Wrong")})
+    assert wrong.status_code == 302
+    assert wrong["Location"].endswith("#question-single")
+    right = answer(alice, small.single, {"choice": choice_ids(small.single, "Right")})
+    assert right.status_code == 302
+    attempts = list(QuestionAttempt.objects.filter(user=learner).order_by("id"))
+    assert [(a.score, a.is_correct) for a in attempts] == [(0.0, False), (1.0, True)]
+
+
+@pytest.mark.parametrize(
+    ("chosen", "score"),
+    [
+        (("A", "B", "C"), 1.0),
+        (("A", "B"), 2 / 3),
+        (("A",), 1 / 3),
+        (("A", "D"), 0.0),
+        (("A", "B", "D"), 1 / 3),
+        (("D",), 0.0),
+        (("A", "B", "C", "D"), 2 / 3),
+    ],
+)
+def test_multiple_choice_partial_credit(alice, learner, small, chosen, score):
+    response = answer(alice, small.multiple, {"choice": choice_ids(small.multiple, *chosen)})
+    assert response.status_code == 302
+    attempt = QuestionAttempt.objects.get(user=learner)
+    assert attempt.score == pytest.approx(score)
+    assert attempt.is_correct == (score == 1.0)
+    assert set(attempt.chosen.values_list("text", flat=True)) == set(chosen)
+
+
+def test_multiple_choice_page_states_the_partial_credit_rule(client, small):
+    page = client.get(small.lessons[0].get_absolute_url()).content.decode()
+    assert (
+        "max(0, (correct options chosen − wrong options chosen) ÷ number of correct options)"
+        in page
+    )
+
+
+def test_feedback_of_each_chosen_option_and_explanation_shown_after_answering(alice, small):
+    answer(alice, small.multiple, {"choice": choice_ids(small.multiple, "A", "D")})
+    page = alice.get(small.lessons[0].get_absolute_url()).content.decode()
+    assert "Feedback on A." in page and "Feedback on D." in page
+    assert "Feedback on B." not in page
+    assert "Not right yet." in page
+    assert "Because." in page
+
+
+def test_fetch_answer_returns_the_question_fragment_with_feedback(alice, small):
+    response = answer(
+        alice,
+        small.single,
+        {"choice": choice_ids(small.single, "Right")},
+        HTTP_X_REQUESTED_WITH="fetch",
+    )
+    assert response.status_code == 200
+    fragment = response.content.decode()
+    assert fragment.lstrip().startswith("<section")
+    assert "Correct." in fragment and "<html" not in fragment
+
+
+def test_options_are_shuffled_per_learner_but_stable(small):
+    from tests.factories import make_choice_question, make_user
+
+    many = make_choice_question(
+        small.lessons[0], "many", choices=tuple((f"option {i}", i == 0) for i in range(8))
+    )
+    users = [make_user() for _ in range(6)]
+    orders = [[c.choice.text for c in question_view(u, many).choices] for u in users]
+    again = [[c.choice.text for c in question_view(u, many).choices] for u in users]
+    assert orders == again
+    assert len({tuple(order) for order in orders}) > 1
+    assert all(sorted(order) == sorted(orders[0]) for order in orders)
+
+
+def expected_numeric(user_id, question_id):
+    rng = np.random.default_rng(learner_seed(user_id, question_id))
+    a = round(float(rng.uniform(1, 5)), 2)
+    b = int(rng.integers(2, 9))
+    return a, b, a * b + math.tanh(0.5)
+
+
+def test_numeric_prompt_shows_the_learners_own_parameters(alice, learner, small):
+    a, b, _ = expected_numeric(learner.id, small.numeric.id)
+    page = alice.get(small.lessons[0].get_absolute_url()).content.decode()
+    assert f"\\(a = {a:.2f}\\)" in page
+    assert f"\\(b = {b}\\)" in page
+
+
+def test_anonymous_visitor_sees_sample_parameters_from_seed_zero(client, small):
+    rng = np.random.default_rng(0)
+    a = round(float(rng.uniform(1, 5)), 2)
+    page = client.get(small.lessons[0].get_absolute_url()).content.decode()
+    assert f"\\(a = {a:.2f}\\)" in page
+    assert "each learner gets their own" in page
+
+
+@pytest.mark.parametrize(
+    ("offset", "correct"),
+    [(0.0, True), (0.0009, True), (-0.0009, True), (0.0011, False), (-0.01, False)],
+)
+def test_numeric_answer_checked_with_relative_tolerance(alice, learner, small, offset, correct):
+    _, _, exact = expected_numeric(learner.id, small.numeric.id)
+    typed = exact * (1 + offset)
+    response = answer(alice, small.numeric, {"answer": repr(typed)})
+    assert response.status_code == 302
+    attempt = QuestionAttempt.objects.get(user=learner)
+    assert attempt.is_correct is correct
+    assert attempt.numeric_answer == pytest.approx(typed)
+
+
+def test_another_learners_numbers_do_not_answer_my_question(alice, learner, small):
+    from tests.factories import make_user
+
+    other = make_user()
+    mine = expected_numeric(learner.id, small.numeric.id)
+    theirs = expected_numeric(other.id, small.numeric.id)
+    assert mine != theirs
+    answer(alice, small.numeric, {"answer": repr(theirs[2])})
+    assert QuestionAttempt.objects.get(user=learner).is_correct is False
+
+
+def test_last_answer_is_shown_when_coming_back(alice, learner, small):
+    answer(alice, small.numeric, {"answer": "12.5"})
+    page = alice.get(small.lessons[0].get_absolute_url()).content.decode()
+    assert 'value="12.5"' in page
+    assert "You answered 12.5." in page
