@@ -1,0 +1,261 @@
+"""Admin for courses, lessons and questions: Markdown with live preview, per-question stats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse, reverse_lazy
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
+
+from courses.models import Choice, Course, Lesson, Question, QuestionAttempt
+from courses.rendering import render_markdown
+from courses.stats import question_stats
+
+PREVIEW_URL = reverse_lazy("admin:courses_lesson_preview")
+CHANGE_FORM = "admin/unrolled/change_form.html"
+
+
+class MarkdownPreviewTextarea(forms.Textarea):
+    """A textarea that the admin script gives a live, math-typeset preview."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(
+            attrs={"rows": 14, "class": "vLargeTextField", "data-markdown-preview": PREVIEW_URL}
+            | (attrs or {})
+        )
+
+
+class NormalisedTextForm(forms.ModelForm):
+    """Browsers send textarea text with CRLF line ends; the content is stored with LF."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            # Code and Markdown keep their whitespace (a final newline, indentation).
+            if isinstance(field, forms.CharField) and isinstance(field.widget, forms.Textarea):
+                field.strip = False
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for name, value in cleaned.items():
+            if isinstance(value, str) and "\r" in value:
+                cleaned[name] = value.replace("\r\n", "\n").replace("\r", "\n")
+        return cleaned
+
+
+def can_author(request: HttpRequest) -> bool:
+    """Say whether the staff user may edit any course content (and so use the previews)."""
+    user = request.user
+    return (
+        user.is_active
+        and user.is_staff
+        and any(user.has_perm(f"courses.{perm}") for perm in ("change_lesson", "change_question"))
+    )
+
+
+class LessonInline(admin.TabularInline):
+    model = Lesson
+    fields = ("order", "slug", "title", "edit_link")
+    readonly_fields = ("edit_link",)
+    extra = 0
+    show_change_link = True
+    ordering = ("order", "id")
+
+    @admin.display(description="Body")
+    def edit_link(self, lesson: Lesson) -> str:
+        if lesson.pk is None:
+            return "Save first, then edit the body."
+        url = reverse("admin:courses_lesson_change", args=[lesson.pk])
+        return format_html('<a href="{}">Edit the lesson</a>', url)
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin):
+    list_display = ("title", "slug", "published", "order", "lesson_count", "gradebook")
+    list_editable = ("order",)
+    list_filter = ("published",)
+    search_fields = ("title", "slug")
+    prepopulated_fields = {"slug": ("title",)}
+    inlines = [LessonInline]
+
+    @admin.display(description="Lessons")
+    def lesson_count(self, course: Course) -> int:
+        return course.lessons.count()
+
+    @admin.display(description="Gradebook")
+    def gradebook(self, course: Course) -> str:
+        url = reverse("admin:exercises_exercise_gradebook", args=[course.pk])
+        return format_html('<a href="{}">CSV</a>', url)
+
+
+class LessonForm(NormalisedTextForm):
+    class Meta:
+        model = Lesson
+        fields = ("course", "order", "slug", "title", "body")
+        widgets = {"body": MarkdownPreviewTextarea(attrs={"rows": 30})}
+
+
+@admin.register(Lesson)
+class LessonAdmin(admin.ModelAdmin):
+    form = LessonForm
+    change_form_template = CHANGE_FORM
+    list_display = ("title", "course", "order", "slug")
+    list_display_links = ("title",)
+    list_editable = ("order",)
+    list_filter = ("course",)
+    search_fields = ("title", "slug", "body")
+    ordering = ("course", "order", "id")
+    prepopulated_fields = {"slug": ("title",)}
+
+    def get_urls(self) -> list:
+        preview = self.admin_site.admin_view(require_POST(self.preview_view))
+        return [path("preview/", preview, name="courses_lesson_preview"), *super().get_urls()]
+
+    def preview_view(self, request: HttpRequest) -> JsonResponse:
+        """Return the rendered HTML of the posted Markdown (the live preview)."""
+        if not can_author(request):
+            raise PermissionDenied
+        return JsonResponse({"html": render_markdown(request.POST.get("text", ""))})
+
+
+class ChoiceForm(NormalisedTextForm):
+    class Meta:
+        model = Choice
+        fields = ("order", "text", "is_correct", "feedback")
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 2, "cols": 50}),
+            "feedback": forms.Textarea(attrs={"rows": 2, "cols": 50}),
+        }
+
+
+class ChoiceInline(admin.TabularInline):
+    model = Choice
+    form = ChoiceForm
+    extra = 0
+    ordering = ("order", "id")
+
+
+class QuestionForm(NormalisedTextForm):
+    class Meta:
+        model = Question
+        fields = (
+            "lesson", "order", "slug", "kind", "prompt", "explanation",
+            "tolerance", "parameters_code", "answer_code",
+        )  # fmt: skip
+        widgets = {
+            "prompt": MarkdownPreviewTextarea(attrs={"rows": 6}),
+            "explanation": MarkdownPreviewTextarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from django_ace import AceWidget
+
+        for name in ("parameters_code", "answer_code"):
+            self.fields[name].widget = AceWidget(
+                mode="python", width="100%", height="160px", showprintmargin=False
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("kind") == Question.Kind.NUMERIC:
+            for name, function in (("parameters_code", "generate"), ("answer_code", "answer")):
+                if not cleaned.get(name, "").strip():
+                    self.add_error(name, f"A numeric question needs code defining {function}().")
+        return cleaned
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    form = QuestionForm
+    change_form_template = "admin/courses/question/change_form.html"
+    list_display = ("slug", "lesson", "kind", "order", "stats_link")
+    list_filter = ("lesson__course", "kind", "lesson")
+    search_fields = ("slug", "prompt")
+    ordering = ("lesson__course", "lesson__order", "order", "id")
+    inlines = [ChoiceInline]
+
+    @admin.display(description="Statistics")
+    def stats_link(self, question: Question) -> str:
+        url = reverse("admin:courses_question_stats", args=[question.pk])
+        return format_html('<a href="{}">Statistics</a>', url)
+
+    def get_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:question_id>/stats/", wrap(self.stats_view), name="courses_question_stats"),
+            path(
+                "numeric-preview/",
+                wrap(require_POST(self.numeric_preview_view)),
+                name="courses_question_numeric_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def stats_view(self, request: HttpRequest, question_id: int) -> HttpResponse:
+        """Show the distribution of chosen options and the share right at the first try."""
+        if not request.user.has_perm("courses.view_questionattempt"):
+            raise PermissionDenied
+        question = get_object_or_404(Question.objects.select_related("lesson"), pk=question_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Statistics: {question.slug}",
+            "stats": question_stats(question),
+            "question": question,
+        }
+        return TemplateResponse(request, "admin/courses/question/stats.html", context)
+
+    def numeric_preview_view(self, request: HttpRequest) -> JsonResponse:
+        """Compute a numeric question's numbers and answer for a sample learner (sandboxed)."""
+        from courses.numeric import QuestionCodeError, format_prompt, learner_seed, numeric_instance
+
+        if not can_author(request):
+            raise PermissionDenied
+        try:
+            seed = int(request.POST.get("seed") or learner_seed(request.user.pk, 0))
+        except ValueError:
+            return JsonResponse({"error": "The sample learner's seed must be a whole number."})
+        draft = Question(
+            parameters_code=request.POST.get("parameters_code", "").replace("\r\n", "\n"),
+            answer_code=request.POST.get("answer_code", "").replace("\r\n", "\n"),
+        )
+        try:
+            instance = numeric_instance(draft, seed)
+        except QuestionCodeError as exc:
+            return JsonResponse({"error": str(exc)})
+        prompt = format_prompt(request.POST.get("prompt", ""), instance.parameters)
+        return JsonResponse(
+            {
+                "seed": seed,
+                "parameters": instance.parameters,
+                "answer": instance.answer,
+                "html": render_markdown(prompt),
+            }
+        )
+
+
+@admin.register(QuestionAttempt)
+class QuestionAttemptAdmin(admin.ModelAdmin):
+    """Learners' answers, for reading only."""
+
+    list_display = ("question", "user", "score", "is_correct", "created_at")
+    list_filter = ("question__lesson__course", "is_correct", "created_at")
+    search_fields = ("user__username", "question__slug")
+    readonly_fields = ("user", "question", "chosen", "numeric_answer", "score", "is_correct")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
