@@ -48,34 +48,35 @@ def log_line_chart(
         high += 1
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
-    def x_of(index: int) -> float:
-        return LEFT + (plot_w * index / (count - 1) if count > 1 else plot_w / 2)
+    # format_html escapes every argument into a string, so coordinates are formatted here.
+    def x_of(index: int) -> str:
+        return f"{LEFT + (plot_w * index / (count - 1) if count > 1 else plot_w / 2):.1f}"
 
-    def y_of(value: float) -> float:
-        return TOP + plot_h * (high - math.log10(value)) / (high - low)
+    def y_of(value: float) -> str:
+        return f"{TOP + plot_h * (high - math.log10(value)) / (high - low):.1f}"
 
     parts: list[SafeString] = []
     step = max(1, math.ceil((high - low) / 6))
     for exponent in range(low, high + 1, step):
         y = y_of(10.0**exponent)
         parts.append(format_html(
-            '<line x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" stroke="#d0d7de"/>'
-            '<text x="{}" y="{:.1f}" text-anchor="end" font-size="12">1e{}</text>',
-            LEFT, WIDTH - RIGHT, y, y, LEFT - 6, y + 4, exponent,
+            '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#d0d7de"/>'
+            '<text x="{}" y="{}" text-anchor="end" font-size="12">1e{}</text>',
+            LEFT, WIDTH - RIGHT, y, y, LEFT - 6, f"{float(y) + 4:.1f}", exponent,
         ))  # fmt: skip
     label_every = max(1, math.ceil(count / 12))
     for index in range(0, count, label_every):
         parts.append(format_html(
-            '<text x="{:.1f}" y="{}" text-anchor="middle" font-size="12">{}</text>',
+            '<text x="{}" y="{}" text-anchor="middle" font-size="12">{}</text>',
             x_of(index), HEIGHT - BOTTOM + 16, index + 1,
         ))  # fmt: skip
     parts.append(format_html(
         '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#57606a"/>'
         '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#57606a"/>'
-        '<text x="{:.1f}" y="{}" text-anchor="middle" font-size="13">{}</text>'
-        '<text transform="translate(14 {:.1f}) rotate(-90)" text-anchor="middle" font-size="13">{}</text>',
+        '<text x="{}" y="{}" text-anchor="middle" font-size="13">{}</text>'
+        '<text transform="translate(14 {}) rotate(-90)" text-anchor="middle" font-size="13">{}</text>',
         LEFT, WIDTH - RIGHT, HEIGHT - BOTTOM, HEIGHT - BOTTOM, LEFT, LEFT, TOP, HEIGHT - BOTTOM,
-        LEFT + plot_w / 2, HEIGHT - 8, x_label, TOP + plot_h / 2, y_label,
+        f"{LEFT + plot_w / 2:.1f}", HEIGHT - 8, x_label, f"{TOP + plot_h / 2:.1f}", y_label,
     ))  # fmt: skip
     for number, (name, ys) in enumerate(series):
         colour, dash = COLOURS[number % 2], DASHES[number % 2]
@@ -84,7 +85,7 @@ def log_line_chart(
             if value is None:
                 segments.append([])
             else:
-                segments[-1].append(f"{x_of(index):.1f},{y_of(value):.1f}")
+                segments[-1].append(f"{x_of(index)},{y_of(value)}")
         for segment in segments:
             if len(segment) > 1:
                 parts.append(format_html(
@@ -92,8 +93,8 @@ def log_line_chart(
                     colour, dash, " ".join(segment),
                 ))  # fmt: skip
         parts.append(format_html_join(
-            "", '<circle cx="{:.1f}" cy="{:.1f}" r="3" fill="{}"><title>{}: t = {}, {:.3g}</title></circle>',
-            ((x_of(i), y_of(v), colour, name, i + 1, v) for i, v in enumerate(ys) if v is not None),
+            "", '<circle cx="{}" cy="{}" r="3" fill="{}"><title>{}: t = {}, {}</title></circle>',
+            ((x_of(i), y_of(v), colour, name, i + 1, f"{v:.3g}") for i, v in enumerate(ys) if v is not None),
         ))  # fmt: skip
         legend_y = TOP + 8 + 18 * number
         parts.append(format_html(
@@ -103,7 +104,7 @@ def log_line_chart(
             WIDTH - RIGHT - 118, legend_y + 4, name,
         ))  # fmt: skip
     return format_html(
-        '<svg viewBox="0 0 {} {}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">'
+        '<svg viewBox="0 0 {} {}" role="img" aria-label="{}" font-family="system-ui, sans-serif" xmlns="http://www.w3.org/2000/svg">'
         "<title>{}</title>{}</svg>",
         WIDTH, HEIGHT, title, title, mark_safe("".join(parts)),  # noqa: S308 - built by format_html
     )  # fmt: skip

@@ -1,6 +1,9 @@
 """Template filters for learner pages: Markdown with math, and small display helpers."""
 
+import re
+
 from django import template
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from courses.rendering import render_markdown
@@ -20,3 +23,31 @@ def percent(value: float | None) -> str:
     if value is None:
         return "–"
     return f"{round(float(value) * 100)}%"
+
+
+_BACKTICKS = re.compile(r"`([^`\n]+)`")
+
+
+@register.filter
+def feedback(text: str) -> SafeString:
+    """Escape grader feedback and show its `backticked` names as code."""
+    escaped = str(escape(text or ""))
+    return mark_safe(_BACKTICKS.sub(r"<code>\1</code>", escaped))  # noqa: S308 - escaped above
+
+
+@register.filter
+def visible_cases(tests: list[dict]) -> list[dict]:
+    """Return the visible (example) cases of a submission's tests."""
+    return [t for t in tests or [] if isinstance(t, dict) and t.get("visible")]
+
+
+@register.filter
+def hidden_cases(tests: list[dict]) -> list[dict]:
+    """Return the hidden cases of a submission's tests."""
+    return [t for t in tests or [] if isinstance(t, dict) and not t.get("visible")]
+
+
+@register.filter
+def passed_count(tests: list[dict]) -> int:
+    """Count the passed cases."""
+    return sum(1 for t in tests or [] if isinstance(t, dict) and t.get("passed"))
