@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import importlib.util
 import json
 import os
@@ -183,6 +184,9 @@ def main() -> None:
     applied["vm_baseline"] = _vm_size_bytes()
     applied["pid"] = os.getpid()
     _send(control, {"hello": applied})
+    # Everything imported so far is shared with the children: keep the collector off those pages.
+    gc.collect()
+    gc.freeze()
     Zygote(control, config, ruleset, applied["vm_baseline"]).serve()
 
 
@@ -195,7 +199,12 @@ def _send(control: socket.socket, message: dict, fds: list[int] | None = None) -
 
 
 class Zygote:
-    """Serve jobs one at a time: fork, hand the pidfd to the worker, reap, report."""
+    """Keep STANDBY children forked ahead; the worker hands each job straight to one of them.
+
+    The zygote only forks, reaps and reports: it never sees a job's code or data.
+    """
+
+    STANDBY = 2
 
     def __init__(self, control: socket.socket, config: dict, ruleset: int, vm_baseline: int):
         self.control = control
@@ -203,67 +212,75 @@ class Zygote:
         self.ruleset = ruleset
         self.vm_baseline = vm_baseline
         self.counter = 0
+        self.children: dict[int, tuple[int, str]] = {}  # pid -> (pidfd, scratch)
+        self.poller = select.poll()
 
     def serve(self) -> None:
+        self.poller.register(self.control, select.POLLIN)
+        for _ in range(self.STANDBY):
+            self._fork_standby()
         while True:
-            try:
-                data, fds, _, _ = socket.recv_fds(self.control, 65536, 8)
-            except OSError:
-                return
-            if not data:
-                return
-            message = json.loads(data)
-            if "run" not in message or len(fds) != 3:
-                for fd in fds:
-                    os.close(fd)
-                continue
-            self.run(message["run"], fds)
+            for fd, events in self.poller.poll():
+                if fd == self.control.fileno():
+                    if not self._handle_control(events):
+                        return
+                else:
+                    self._reap(fd)
 
-    def run(self, header: dict, fds: list[int]) -> None:
+    def _handle_control(self, events: int) -> bool:
+        try:
+            data = self.control.recv(65536)
+        except OSError:
+            data = b""
+        if not data:
+            for pid in self.children:
+                _killpg(pid)
+            return False
+        with contextlib.suppress(ValueError, TypeError, AttributeError):
+            pid = json.loads(data).get("kill")
+            if pid in self.children:
+                _killpg(pid)
+        return True
+
+    def _fork_standby(self) -> None:
+        """Fork a child for a future job now, so the fork is off the job's critical path."""
         self.counter += 1
         scratch = os.path.join(self.config["scratch"], f"job-{self.counter}")
         os.mkdir(scratch, 0o700)
         if self.config.get("uid") is not None:
             os.chown(scratch, self.config["uid"], self.config["gid"])
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         zygote_pid = os.getpid()
         pid = os.fork()
         if pid == 0:
-            _child(fds, header, self.config, self.ruleset, scratch, zygote_pid, self.vm_baseline)
-        for fd in fds:
-            os.close(fd)
+            _child(
+                theirs.fileno(), self.config, self.ruleset, scratch, zygote_pid, self.vm_baseline
+            )
+        theirs.close()
         pidfd = os.pidfd_open(pid)
+        self.children[pid] = (pidfd, scratch)
+        self.poller.register(pidfd, select.POLLIN)
         try:
-            _send(self.control, {"pid": pid}, [pidfd])
-            self._wait(pid, pidfd)
-        finally:
-            os.close(pidfd)
-            shutil.rmtree(scratch, ignore_errors=True)
-
-    def _wait(self, pid: int, pidfd: int) -> None:
-        poller = select.poll()
-        poller.register(self.control, select.POLLIN)
-        poller.register(pidfd, select.POLLIN)
-        while True:
-            ready = dict(poller.poll())
-            if self.control.fileno() in ready:
-                try:
-                    data = self.control.recv(65536)
-                except OSError:
-                    data = b""
-                if data or ready[self.control.fileno()] & (select.POLLHUP | select.POLLERR):
-                    # A kill request, or the worker went away: either way the job ends.
-                    _killpg(pid)
-                    if not data:
-                        poller.unregister(self.control)
-            if pidfd in ready:
-                break
-        _, status, usage = os.wait4(pid, 0)
-        _killpg(pid)  # anything left in the child's process group
-        cpu = usage.ru_utime + usage.ru_stime
-        try:
-            _send(self.control, {"exit": {"status": status, "cpu": cpu}})
+            _send(self.control, {"standby": pid}, [ours.fileno(), pidfd])
         except OSError:
             sys.exit(0)
+        finally:
+            ours.close()
+
+    def _reap(self, pidfd: int) -> None:
+        pid = next(p for p, (fd, _) in self.children.items() if fd == pidfd)
+        _, scratch = self.children.pop(pid)
+        self.poller.unregister(pidfd)
+        os.close(pidfd)
+        _, status, usage = os.wait4(pid, 0)
+        _killpg(pid)  # anything left in the child's process group
+        shutil.rmtree(scratch, ignore_errors=True)
+        cpu = usage.ru_utime + usage.ru_stime
+        try:
+            _send(self.control, {"exit": pid, "status": status, "cpu": cpu})
+        except OSError:
+            sys.exit(0)
+        self._fork_standby()
 
 
 def _killpg(pgid: int) -> None:
@@ -272,23 +289,27 @@ def _killpg(pgid: int) -> None:
 
 
 # ---------------------------------------------------------------------------------------
-# The child: lock down, then run the job
+# The child: the job-independent lock-down while on standby, the rest once the job arrives
 
 
 def _child(
-    fds: list[int],
-    header: dict,
-    config: dict,
-    ruleset: int,
-    scratch: str,
-    zygote_pid: int,
-    vm_baseline: int,
+    channel: int, config: dict, ruleset: int, scratch: str, zygote_pid: int, vm_baseline: int
 ) -> None:
+    out_fd = -1
     try:
-        _lock_down(fds, header, config, ruleset, scratch, zygote_pid, vm_baseline)
+        program = _prepare_standby(channel, ruleset, scratch)
+        try:
+            data, fds, _, _ = socket.recv_fds(socket.socket(fileno=CHANNEL_FD), 65536, 3)
+        except OSError:
+            os._exit(0)
+        if not data or len(fds) != 3:
+            os._exit(0)  # the zygote went away before giving us a job
+        out_fd = fds[2]
+        header = json.loads(data)
+        _lock_down(fds, header, config, zygote_pid, vm_baseline, program)
     except BaseException as exc:
         try:
-            os.write(2, f"sandbox setup failed: {type(exc).__name__}: {exc}\n".encode())
+            os.write(out_fd if out_fd >= 0 else 2, f"sandbox setup failed: {exc!r}\n".encode())
         finally:
             os._exit(EXIT_SETUP_FAILED)
     try:
@@ -299,29 +320,52 @@ def _child(
         os._exit(0)
 
 
+CHANNEL_FD = 6
+RULESET_FD = 5
+
+
+def _prepare_standby(channel: int, ruleset: int, scratch: str) -> bytes | None:
+    """Do everything that does not depend on the job; return the seccomp program."""
+    os.setsid()
+    _set_pdeathsig()
+    keep_channel = _high_dup(channel)
+    keep_ruleset = _high_dup(ruleset) if ruleset >= 0 else -1
+    null = os.open("/dev/null", os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.dup2(keep_channel, CHANNEL_FD)
+    if keep_ruleset >= 0:
+        os.dup2(keep_ruleset, RULESET_FD)
+    else:
+        os.dup2(null, RULESET_FD)
+    # Every inherited fd goes, the worker's control socket first of all.
+    os.closerange(3, RULESET_FD)
+    os.closerange(CHANNEL_FD + 1, _max_fd())
+    os.chdir(scratch)
+    seccomp.set_no_new_privs()
+    if keep_ruleset >= 0:
+        landlock.restrict_self(RULESET_FD)
+    os.close(RULESET_FD)
+    # Touch what every job touches, so its pages are copied now rather than during the job.
+    codec.decode(codec.encode([np.zeros(2), 1.5, "x", (None, True), {"k": np.float64(1)}]))
+    compile("def f(x):\n    return x\n", SUBMISSION_FILENAME, "exec", dont_inherit=True)
+    return seccomp.build_filter(os.getpid()) if seccomp.supported() else None
+
+
 def _lock_down(
     fds: list[int],
     header: dict,
     config: dict,
-    ruleset: int,
-    scratch: str,
     zygote_pid: int,
     vm_baseline: int,
+    program: bytes | None,
 ) -> None:
-    os.setsid()
     job_fd, result_fd, out_fd = (_high_dup(fd) for fd in fds)
-    keep_ruleset = _high_dup(ruleset) if ruleset >= 0 else -1
-    null = os.open("/dev/null", os.O_RDONLY)
-    os.dup2(null, 0)
     os.dup2(out_fd, 1)
     os.dup2(out_fd, 2)
     os.dup2(job_fd, JOB_FD)
     os.dup2(result_fd, RESULT_FD)
-    ruleset_fd = -1
-    if keep_ruleset >= 0:
-        ruleset_fd = 5
-        os.dup2(keep_ruleset, ruleset_fd)
-    os.closerange(ruleset_fd + 1 if ruleset_fd >= 0 else 5, _max_fd())
+    os.closerange(RESULT_FD + 1, _max_fd())
 
     memory = vm_baseline + int(header["memory_mb"]) * 1024 * 1024
     cpu = int(header["cpu_s"])
@@ -336,7 +380,6 @@ def _lock_down(
         (resource.RLIMIT_MSGQUEUE, (0, 0)),
     ):
         resource.setrlimit(limit, value)
-    os.chdir(scratch)
     uid = config.get("uid")
     if uid is not None:
         gid = config["gid"]
@@ -346,12 +389,8 @@ def _lock_down(
     _set_pdeathsig()  # after setuid, which clears it
     if os.getppid() != zygote_pid:
         os._exit(EXIT_SETUP_FAILED)
-    seccomp.set_no_new_privs()
-    if ruleset_fd >= 0:
-        landlock.restrict_self(ruleset_fd)
-        os.close(ruleset_fd)
-    if seccomp.supported():
-        seccomp.install(os.getpid())
+    if program is not None:
+        seccomp.install_program(program)
     # Ctrl-C semantics and inherited handlers are not the learner's business.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
@@ -420,6 +459,11 @@ def _run_job(header: dict) -> None:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(BaseException):
             stream.flush()
+    # From here on no learner code may run: no signal handler, no timer.
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+    signal.setitimer(signal.ITIMER_PROF, 0)
+    signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
     view = memoryview(payload)
     while view:
         try:
@@ -429,6 +473,10 @@ def _run_job(header: dict) -> None:
         except OSError:
             return
         view = view[written:]
+    # Closing every copy of both pipes tells the worker the run is complete.
+    for fd in (RESULT_FD, 1, 2):
+        with contextlib.suppress(OSError):
+            os.close(fd)
 
 
 def _execute(header: dict, frames: list[bytes]) -> tuple[dict, list[bytes]]:

@@ -168,7 +168,11 @@ def set_no_new_privs() -> None:
 
 def install(own_pid: int) -> None:
     """Install the filter on the calling thread (no_new_privs must already be set)."""
-    program = build_filter(own_pid)
+    install_program(build_filter(own_pid))
+
+
+def install_program(program: bytes) -> None:
+    """Install a program built by build_filter on the calling thread."""
     buffer = ctypes.create_string_buffer(program, len(program))
     fprog = _SockFprog(len(program) // 8, ctypes.cast(buffer, ctypes.c_void_p))
     if _libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:

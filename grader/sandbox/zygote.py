@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,8 @@ class Sandbox:
         self._control: socket.socket | None = None
         self._owner_pid = os.getpid()
         self.hello: dict[str, Any] = {}
+        # Standby children forked ahead by the zygote: (pid, job channel, pidfd).
+        self._ready: deque[tuple[int, socket.socket, int]] = deque()
         atexit.register(self.close)
 
     @classmethod
@@ -132,6 +135,7 @@ class Sandbox:
             if self._owner_pid != os.getpid():
                 # Forked from the process that started this zygote: the zygote is not ours.
                 self._slot, self._process, self._control = None, None, None
+                self._ready = deque()
                 self._owner_pid = os.getpid()
             if self._alive():
                 return self.hello
@@ -184,6 +188,10 @@ class Sandbox:
         return json.loads(data), fds
 
     def _stop_zygote(self) -> None:
+        while self._ready:
+            _, channel, pidfd = self._ready.popleft()
+            channel.close()
+            os.close(pidfd)
         if self._control is not None:
             self._control.close()
             self._control = None
@@ -242,6 +250,29 @@ class Sandbox:
             raise CasesError("make_cases() must return a list of dicts")
         return cases
 
+    def _handle(self, message: dict | None, fds: list[int]) -> dict | None:
+        """Keep a standby announcement; return an exit report; raise if the zygote is gone."""
+        if message is None:
+            for fd in fds:
+                os.close(fd)
+            raise _ZygoteLost()
+        if "standby" in message and len(fds) == 2:
+            self._ready.append((message["standby"], socket.socket(fileno=fds[0]), fds[1]))
+            return None
+        for fd in fds:
+            os.close(fd)
+        return message if "exit" in message else None
+
+    def _next_standby(self) -> tuple[int, socket.socket, int]:
+        assert self._control is not None
+        give_up = time.monotonic() + START_TIMEOUT_S
+        while not self._ready:
+            remaining = give_up - time.monotonic()
+            if remaining <= 0 or not select.select([self._control], [], [], remaining)[0]:
+                raise _ZygoteLost()
+            self._handle(*self._receive())
+        return self._ready.popleft()
+
     def _run_frames(self, frames: list[bytes], limits: Limits) -> RunResult:
         assert self._control is not None
         payload = b"".join(_FRAME_LENGTH.pack(len(frame)) + frame for frame in frames)
@@ -254,110 +285,119 @@ class Sandbox:
         }
         started = time.monotonic()
         try:
-            socket.send_fds(
-                self._control, [json.dumps({"run": header}).encode()], [job_fd, result_w, output_w]
-            )
-        except OSError:
-            for fd in (result_r, output_r):
-                os.close(fd)
-            raise _ZygoteLost() from None
+            while True:
+                pid, channel, pidfd = self._next_standby()
+                try:
+                    data = json.dumps(header).encode()
+                    socket.send_fds(channel, [data], [job_fd, result_w, output_w])
+                    break
+                except OSError:
+                    os.close(pidfd)  # that standby died; its exit report comes later
+                finally:
+                    channel.close()
+        except BaseException:
+            os.close(result_r)
+            os.close(output_r)
+            raise
         finally:
             for fd in (job_fd, result_w, output_w):
                 os.close(fd)
         try:
-            return self._collect(result_r, output_r, started, header, limits)
+            return self._collect(pid, pidfd, result_r, output_r, started, header, limits)
         finally:
+            os.close(pidfd)
             os.close(result_r)
             os.close(output_r)
 
     def _collect(
-        self, result_r: int, output_r: int, started: float, header: dict, limits: Limits
+        self,
+        pid: int,
+        pidfd: int,
+        result_r: int,
+        output_r: int,
+        started: float,
+        header: dict,
+        limits: Limits,
     ) -> RunResult:
         assert self._control is not None
+        control = self._control
         for fd in (result_r, output_r):
             os.set_blocking(fd, False)
         result = bytearray()
         output = bytearray()
         output_total = 0
-        pidfd = -1
         exit_info: dict | None = None
+        parsed: tuple[dict, list[CallOutcome]] | None = None
         killed_for: str | None = None
         deadline = started + limits.time_limit_s
-        hard_deadline = deadline + KILL_GRACE_S
         open_fds = {result_r, output_r}
         poller = select.poll()
-        for fd in (result_r, output_r, self._control.fileno()):
+        for fd in (result_r, output_r, control.fileno()):
             poller.register(fd, select.POLLIN)
 
         def kill(reason: str) -> None:
-            nonlocal killed_for
+            nonlocal killed_for, deadline
             if killed_for is None:
                 killed_for = reason
-                if pidfd >= 0:
-                    with contextlib.suppress(OSError):
-                        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+                deadline = time.monotonic() + KILL_GRACE_S
                 with contextlib.suppress(OSError):
-                    self._control.send(b'{"kill": true}')
+                    signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+                with contextlib.suppress(OSError):
+                    control.send(json.dumps({"kill": pid}).encode())
 
-        try:
-            while exit_info is None or open_fds:
-                now = time.monotonic()
-                if now >= deadline and exit_info is None:
-                    kill("timeout")
-                if now >= hard_deadline:
+        while True:
+            if not open_fds:
+                if killed_for is None and parsed is None and result[:1] == SETUP_DONE:
+                    with contextlib.suppress(codec.MalformedFrame, ValueError, TypeError):
+                        parsed = _parse(bytes(result[1:]))
+                if parsed is not None or exit_info is not None:
+                    break
+            now = time.monotonic()
+            if now >= deadline:
+                if killed_for is not None:
                     if exit_info is None:
                         raise _ZygoteLost()
                     break  # something still holds a pipe open: stop reading it
-                wait_until = deadline if killed_for is None and exit_info is None else hard_deadline
-                if exit_info is not None:
-                    wait_until = min(wait_until, now + 0.2)
-                events = poller.poll(max(0.0, wait_until - now) * 1000)
-                if not events and exit_info is not None:
-                    break
-                for fd, _ in events:
-                    if fd == self._control.fileno():
-                        message, fds = self._receive()
-                        if message is None:
-                            for extra in fds:
-                                os.close(extra)
-                            poller.unregister(fd)
-                            if exit_info is None:
-                                raise _ZygoteLost()
-                            continue
-                        if "pid" in message and fds:
-                            pidfd = fds[0]
-                            for extra in fds[1:]:
-                                os.close(extra)
-                            if killed_for is not None:
-                                signal.pidfd_send_signal(pidfd, signal.SIGKILL)
-                        elif "exit" in message:
-                            exit_info = message["exit"]
-                        continue
-                    chunk = _read(fd)
-                    if chunk is None:
-                        continue
-                    if not chunk:
+                kill("timeout")
+                continue
+            wait_s = deadline - now
+            if exit_info is not None:
+                wait_s = min(wait_s, 0.2)  # the child is gone: its pipes close at once
+            events = poller.poll(wait_s * 1000)
+            if not events and exit_info is not None:
+                break
+            for fd, _ in events:
+                if fd == control.fileno():
+                    report = self._handle(*self._receive())
+                    if report is not None and report["exit"] == pid:
+                        exit_info = report
+                    continue
+                chunk = _read(fd)
+                if chunk is None:
+                    continue
+                if not chunk:
+                    poller.unregister(fd)
+                    open_fds.discard(fd)
+                elif fd == result_r:
+                    result += chunk
+                    if len(result) > limits.output_bytes + 1:
+                        kill("result_size")
                         poller.unregister(fd)
                         open_fds.discard(fd)
-                    elif fd == result_r:
-                        result += chunk
-                        if len(result) > limits.output_bytes + 1:
-                            kill("result_size")
-                            poller.unregister(fd)
-                            open_fds.discard(fd)
-                    else:
-                        output_total += len(chunk)
-                        room = limits.stdout_bytes - len(output)
-                        if room > 0:
-                            output += chunk[:room]
-        finally:
-            if pidfd >= 0:
-                os.close(pidfd)
+                else:
+                    output_total += len(chunk)
+                    room = limits.stdout_bytes - len(output)
+                    if room > 0:
+                        output += chunk[:room]
+        if exit_info is None:
+            # Complete results: whatever the child still does, it ends now.
+            with contextlib.suppress(OSError):
+                signal.pidfd_send_signal(pidfd, signal.SIGKILL)
         duration_ms = (time.monotonic() - started) * 1000
         stdout = output.decode("utf-8", "replace")
         if output_total > len(output):
             stdout += f"\n[output truncated: {output_total} bytes printed, {len(output)} kept]"
-        run = _verdict(bytes(result), exit_info, killed_for, header, limits, stdout)
+        run = _verdict(bytes(result), parsed, exit_info, killed_for, header, limits, stdout)
         run.stdout = stdout
         run.duration_ms = duration_ms
         return run
@@ -399,6 +439,7 @@ def _signal_name(number: int) -> str:
 
 def _verdict(
     result: bytes,
+    parsed: tuple[dict, list[CallOutcome]] | None,
     exit_info: dict | None,
     killed_for: str | None,
     header: dict,
@@ -408,12 +449,13 @@ def _verdict(
     timeout = RunResult(
         "error", f"Your code took longer than {limits.time_limit_s:g} s and was stopped."
     )
-    memory = RunResult("error", f"Your code used more than {limits.memory_mb} MB of memory.")
     if killed_for == "timeout":
         return timeout
     if killed_for == "result_size":
         size = _human_size(limits.output_bytes)
         return RunResult("error", f"Your code's output is too large (more than {size} of data).")
+    if parsed is not None:
+        return _from_summary(*parsed, limits)
     assert exit_info is not None
     status = exit_info["status"]
     started = result[:1] == SETUP_DONE
@@ -433,23 +475,26 @@ def _verdict(
                 "error", f"Your code exited (status {code}) before returning its results."
             )
         return RunResult("error", "Your code stopped before returning its results.")
-    try:
-        summary, outcomes = _parse(result[1:])
-    except (codec.MalformedFrame, ValueError, KeyError, TypeError, struct.error):
-        return RunResult(
-            "error",
-            "Your code's results could not be read: the channel to the grader was tampered with.",
-        )
+    return RunResult(
+        "error",
+        "Your code's results could not be read: the channel to the grader was tampered with.",
+    )
+
+
+def _from_summary(summary: dict, outcomes: list[CallOutcome], limits: Limits) -> RunResult:
     kind = summary.get("status")
     if kind == "memory":
-        return memory
+        return RunResult("error", f"Your code used more than {limits.memory_mb} MB of memory.")
     if kind in ("load_error", "missing"):
         message = str(summary.get("message", ""))
         if kind == "load_error":
             message = f"Your code could not be loaded: {message}"
         return RunResult("error", message)
     if kind != "ok":
-        raise codec.MalformedFrame("unknown status")
+        return RunResult(
+            "error",
+            "Your code's results could not be read: the channel to the grader was tampered with.",
+        )
     return RunResult("ok", None, outcomes)
 
 

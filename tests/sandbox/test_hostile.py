@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import textwrap
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -536,6 +537,10 @@ def test_attack_is_contained(case: Attack, sandbox, context, received_signals):
     assert received_signals == []
     uid = sandbox._slot.uid if sandbox._slot else None
     if uid is not None:
+        # A finished child may still be tearing down for a moment; it must not linger.
+        give_up = time.monotonic() + 2.0
+        while _processes_of(uid) and time.monotonic() < give_up:
+            time.sleep(0.01)
         assert _processes_of(uid) == []
     if case.after:
         case.after(sandbox)
