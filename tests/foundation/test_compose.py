@@ -99,6 +99,7 @@ def test_compose_web_and_worker_commands_serve_the_site_and_run_tasks(
         STATIC_ROOT=str(tmp_path / "static"),
         UNROLLED_VAR_DIR=str(tmp_path / "var"),
     )
+    (tmp_path / "var").mkdir()
     # What the image build does before any service starts.
     subprocess.run(
         ["python", "manage.py", "collectstatic", "--noinput"],
