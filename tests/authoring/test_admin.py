@@ -274,3 +274,34 @@ def test_numeric_question_preview_runs_in_the_sandbox(instructor_client: Client)
     data = response.json()
     assert data["answer"] == 2.25 and data["parameters"] == {"u": 1.5}
     assert "1.50^2" in data["html"]
+
+
+def test_regrade_selected_shows_progress_until_done(
+    instructor_client: Client,
+    lesson: Lesson,
+    eager_celery: None,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    exercise = Exercise.objects.create(
+        lesson=lesson, slug="e", title="E", entry_point="scale", prompt="p",
+        reference_code=REFERENCE, cases_code=CASES,
+    )  # fmt: skip
+    learner = User.objects.create_user("learner", password="pw")
+    done = Submission.objects.create(
+        user=learner, exercise=exercise, code=REFERENCE, status=Submission.Status.FAILED, score=0
+    )
+    waiting = Submission.objects.create(user=learner, exercise=exercise, code=REFERENCE)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = instructor_client.post(
+            "/admin/exercises/submission/",
+            {"action": "regrade", "_selected_action": [done.pk, waiting.pk]},
+        )
+        assert response.status_code == 302
+        progress = instructor_client.get(response["Location"]).content.decode()
+        # Only the final submission is regraded; its task runs once the request commits.
+        assert 'id="regrade-queued">1<' in progress and 'http-equiv="refresh"' in progress
+    done.refresh_from_db()
+    assert done.status == Submission.Status.PASSED and done.score == 1.0
+    progress = instructor_client.get(response["Location"]).content.decode()
+    assert 'id="regrade-done">1<' in progress and "All done." in progress
+    assert "1 submission(s) sent" in progress
