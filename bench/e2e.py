@@ -1,0 +1,390 @@
+"""End-to-end benchmark of the submission pipeline: HTTP API → Redis → Celery → database.
+
+    .venv/bin/python bench/e2e.py [--database sqlite|postgres|both] [--url URL]
+
+Starts its own stack on free ports (embedded Redis, Celery workers, gunicorn) against a fresh
+SQLite file or a throwaway PostgreSQL cluster, or uses a running site with --url (then this
+process must see the same database through DATABASE_URL). Latencies come from the server's own
+timestamps (graded_at - created_at). Every figure is printed next to the baseline measured in
+the same run: grading the same code in this process, without web, queue or database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+EXERCISE_DIR = BASE_DIR / "content" / "rnn-from-scratch" / "exercises" / "rnn-step"
+TARGETS = {
+    "latency_p50_ms": 50,
+    "latency_p95_ms": 150,
+    "throughput_per_s": 150,
+    "burst_drain_s": 30,
+}
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Return the q-th percentile (0..100) by nearest rank."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+# -- the stack ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Site:
+    url: str
+    env: dict[str, str]
+    stack: object | None = None
+    cleanup: list = field(default_factory=list)
+
+    def stop(self) -> None:
+        if self.stack is not None:
+            self.stack.stop()  # type: ignore[attr-defined]
+        for action in reversed(self.cleanup):
+            action()
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=True,
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def start_site(database: str) -> Site:
+    """Start Redis, a database, migrations, Celery workers and gunicorn on free ports."""
+    from config.stack import Stack
+    from tests.services import PostgresServer, free_port
+
+    workdir = Path(tempfile.mkdtemp(prefix="unrolled-bench-"))
+    cleanup = [lambda: shutil.rmtree(workdir, ignore_errors=True)]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_COOKIES": "false",
+        "SECURE_HSTS_SECONDS": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "UNROLLED_VAR_DIR": str(workdir),
+        "LOG_LEVEL": "WARNING",
+    }
+    if database == "postgres":
+        pg_root = Path(tempfile.mkdtemp(prefix="unrolled-bench-pg-"))
+        server = PostgresServer(root=pg_root, port=free_port()).start()
+        cleanup.append(lambda: (server.stop(), shutil.rmtree(pg_root, ignore_errors=True)))
+        env["DATABASE_URL"] = server.url
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    stack = Stack(env=env)
+    site = Site(url="", env=env, stack=stack, cleanup=cleanup)
+    try:
+        redis_port = free_port()
+        stack.start_redis(redis_port, workdir / "redis")
+        env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+        manage(env, "migrate", "--noinput")
+        manage(env, "createcachetable")
+        celery = [sys.executable, "-m", "celery", "-A", "config"]
+        stack.start(
+            "worker (live)",
+            [*celery, "worker", "-Q", "live", "-c", "2", "-n", "live@%h", "-l", "WARNING",
+             "--without-gossip", "--without-mingle"],
+        )  # fmt: skip
+        web_port = free_port()
+        web = stack.start(
+            "web",
+            [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{web_port}",
+             "--workers", "2", "--threads", "8", "--log-level", "warning"],
+        )  # fmt: skip
+        from config.stack import wait_for_port
+
+        wait_for_port("127.0.0.1", web_port, 30, web)
+        site.url = f"http://127.0.0.1:{web_port}"
+    except BaseException:
+        site.stop()
+        raise
+    return site
+
+
+def setup_django(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    import django
+
+    django.setup()
+
+
+# -- data ----------------------------------------------------------------------------------------
+
+
+def create_exercise() -> tuple[str, str]:
+    """Create the seeded rnn-step exercise (published); return its slug and reference code."""
+    from courses.models import Course, Lesson
+    from exercises.models import Exercise, KnownMistake
+    from grader.grading import ExerciseSpec
+
+    spec = ExerciseSpec.from_folder(EXERCISE_DIR)
+    course, _ = Course.objects.get_or_create(
+        slug="bench", defaults={"title": "Bench", "published": True}
+    )
+    lesson, _ = Lesson.objects.get_or_create(
+        course=course, slug="bench", defaults={"title": "Bench", "body": "-"}
+    )
+    exercise, created = Exercise.objects.get_or_create(
+        slug=spec.slug,
+        defaults=dict(
+            lesson=lesson, title=spec.slug, entry_point=spec.entry_point, prompt="-",
+            reference_code=spec.reference_code, cases_code=spec.cases_code, rtol=spec.rtol,
+            atol=spec.atol, time_limit_ms=spec.time_limit_ms, memory_mb=spec.memory_mb,
+            returns=list(spec.returns), published=True,
+        ),
+    )  # fmt: skip
+    if created:
+        for order, mistake in enumerate(spec.mistakes):
+            KnownMistake.objects.create(
+                exercise=exercise, slug=mistake.slug, title=mistake.title, code=mistake.code,
+                message=mistake.message, order=order,
+            )  # fmt: skip
+    return exercise.slug, spec.reference_code
+
+
+def create_learners(prefix: str, count: int) -> list[str]:
+    """Create `count` learners and return their API tokens."""
+    from django.contrib.auth.models import User
+
+    from exercises.services import create_api_token
+
+    tokens = []
+    for i in range(count):
+        user, _ = User.objects.get_or_create(username=f"{prefix}-{i}")
+        tokens.append(create_api_token(user=user))
+    return tokens
+
+
+# -- measurements --------------------------------------------------------------------------------
+
+
+_local = threading.local()
+
+
+def session():
+    import requests
+
+    if not hasattr(_local, "session"):
+        _local.session = requests.Session()
+    return _local.session
+
+
+def submit(url: str, slug: str, token: str, code: str) -> tuple[int, int | None]:
+    response = session().post(
+        f"{url}/api/exercises/{slug}/submissions",
+        json={"code": code},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=60,
+    )
+    if response.status_code == 202:
+        return 202, response.json()["id"]
+    return response.status_code, None
+
+
+def wait_graded(ids: list[int], timeout_s: float) -> float:
+    """Wait until every id is final (read from the database); return when that happened."""
+    from exercises.models import Submission
+
+    deadline = time.monotonic() + timeout_s
+    pending = set(ids)
+    while pending and time.monotonic() < deadline:
+        done = Submission.objects.filter(id__in=pending, status__in=Submission.FINAL)
+        pending -= set(done.values_list("id", flat=True))
+        if pending:
+            time.sleep(0.02)
+    return time.monotonic()
+
+
+def server_latencies_ms(ids: list[int]) -> list[float]:
+    from exercises.models import Submission
+
+    rows = Submission.objects.filter(id__in=ids, graded_at__isnull=False)
+    return [(r.graded_at - r.created_at).total_seconds() * 1000 for r in rows]
+
+
+def baseline_in_process(slug: str, code: str, runs: int = 50) -> float:
+    """Grade the same code in this process (no web, queue or database): p50 in ms."""
+    from exercises.models import Exercise
+    from grader.grading import grade
+    from grader.services import exercise_spec
+
+    spec = exercise_spec(Exercise.objects.prefetch_related("mistakes").get(slug=slug))
+    grade(spec, code)  # warm the zygote and the expected-outputs cache
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        verdict = grade(spec, code)
+        times.append((time.perf_counter() - started) * 1000)
+    assert verdict.status == "passed", verdict.to_dict()
+    return statistics.median(times)
+
+
+def light_load(url: str, slug: str, code: str, tokens: list[str]) -> list[float]:
+    """One submission at a time, each waited for: server-side submit→graded latencies."""
+    ids = []
+    for token in tokens:
+        status, submission_id = submit(url, slug, token, code)
+        assert status == 202, status
+        wait_graded([submission_id], 30)
+        ids.append(submission_id)
+    return server_latencies_ms(ids)
+
+
+def flood(url: str, slug: str, code: str, plan: list[str], threads: int) -> tuple[list, Counter]:
+    """Send one submission per token in `plan` from `threads` clients; return ids and codes."""
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        results = list(pool.map(lambda token: submit(url, slug, token, code), plan))
+    ids = [submission_id for _, submission_id in results if submission_id is not None]
+    return ids, Counter(status for status, _ in results)
+
+
+def graded_span_s(ids: list[int]) -> float:
+    from django.db.models import Max, Min
+
+    from exercises.models import Submission
+
+    span = Submission.objects.filter(id__in=ids).aggregate(
+        first=Min("created_at"), last=Max("graded_at")
+    )
+    return (span["last"] - span["first"]).total_seconds()
+
+
+def audit(ids: list[int], usernames_prefix: str, submitted: int) -> dict[str, int]:
+    """Count graded, lost and duplicated submissions of one phase."""
+    from exercises.models import Submission
+
+    rows = Submission.objects.filter(user__username__startswith=f"{usernames_prefix}-")
+    final = rows.filter(status__in=Submission.FINAL)
+    return {
+        "submitted": submitted,
+        "accepted": len(ids),
+        "rows": rows.count(),
+        "graded": final.filter(id__in=ids).count(),
+        "passed": final.filter(status=Submission.Status.PASSED).count(),
+        "lost": len(set(ids) - set(final.values_list("id", flat=True))),
+        "duplicated rows": max(0, rows.count() - len(ids)),
+        "re-delivered (graded once, guard)": rows.filter(deliveries__gt=1).count(),
+    }
+
+
+def run(database: str, url: str | None) -> int:
+    site = None
+    if url is None:
+        print(f"\n== {database}: starting Redis, database, worker (live, 2 processes), gunicorn …")
+        site = start_site(database)
+        url = site.url
+        setup_django(site.env)
+    else:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+        import django
+
+        django.setup()
+    try:
+        return measure(database, url)
+    finally:
+        if site is not None:
+            site.stop()
+
+
+def measure(database: str, url: str) -> int:
+    from django.db import connection
+
+    slug, code = create_exercise()
+    vendor = connection.vendor
+    print(f"site {url}, database {vendor}, exercise {slug}")
+
+    base_ms = baseline_in_process(slug, code)
+    print(f"\nbaseline: grading in this process (no web, queue, DB), p50 {base_ms:.1f} ms")
+    print("anchors: PrairieLearn ~2.6 s, CodeRunner < 3-4 s submit→graded")
+
+    # Warm every worker process's zygote and cache before timing anything.
+    warm = create_learners("warm", 8)
+    ids, _ = flood(url, slug, code, warm, 8)
+    wait_graded(ids, 60)
+
+    light = light_load(url, slug, code, create_learners("light", 60))
+    p50, p95 = percentile(light, 50), percentile(light, 95)
+    print(
+        f"\nlight load, {len(light)} submissions one at a time, submit→graded (server clock):\n"
+        f"  p50 {p50:.1f} ms (target ≤ {TARGETS['latency_p50_ms']}), "
+        f"p95 {p95:.1f} ms (target ≤ {TARGETS['latency_p95_ms']}); "
+        f"{p50 / base_ms:.1f}× the in-process grading"
+    )
+
+    sustained_tokens = create_learners("sustained", 300)
+    plan = sustained_tokens * 4
+    started = time.monotonic()
+    ids, codes = flood(url, slug, code, plan, 32)
+    accepted_s = time.monotonic() - started
+    wait_graded(ids, 180)
+    span = graded_span_s(ids)
+    rate = len(ids) / span
+    print(
+        f"\nsustained: {len(plan)} submissions from 32 clients ({dict(codes)}), "
+        f"accepted in {accepted_s:.1f} s ({len(ids) / accepted_s:.0f}/s)\n"
+        f"  graded {len(ids)} in {span:.1f} s (first created → last graded): "
+        f"{rate:.0f} submissions/s (target ≥ {TARGETS['throughput_per_s']}); "
+        f"in-process floor {1000 / base_ms:.0f}/s per process"
+    )
+    print("  audit:", audit(ids, "sustained", len(plan)))
+
+    burst_tokens = create_learners("burst", 200)
+    plan = [token for token in burst_tokens for _ in range(10)]
+    started = time.monotonic()
+    ids, codes = flood(url, slug, code, plan, 64)
+    accepted_s = time.monotonic() - started
+    done_at = wait_graded(ids, 240)
+    drained_s = done_at - started
+    report = audit(ids, "burst", len(plan))
+    print(
+        f"\nburst: 2,000 submissions, 200 learners × 10, 64 concurrent clients: {dict(codes)}\n"
+        f"  all accepted after {accepted_s:.1f} s; queue drained {drained_s:.1f} s after the "
+        f"first request (target ≤ {TARGETS['burst_drain_s']} s); server span "
+        f"{graded_span_s(ids):.1f} s\n  audit: {report}"
+    )
+    ok = report["lost"] == 0 and report["duplicated rows"] == 0 and codes.get(202) == len(plan)
+    return 0 if ok else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--url", help="benchmark a running site instead of starting one")
+    args = parser.parse_args()
+    if args.database == "both" and args.url is None:
+        # One Django set-up per process: each database gets its own run of this script.
+        status = 0
+        for database in ("sqlite", "postgres"):
+            status |= subprocess.run([sys.executable, __file__, "--database", database]).returncode
+        return status
+    return run(args.database, args.url)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
