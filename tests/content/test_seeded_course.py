@@ -60,3 +60,14 @@ def test_every_lesson_page_leaves_no_raw_latex_outside_math(client, course, posi
         f"raw TeX outside math in {lesson.slug}: {TEX_COMMAND.findall(outside)[:5]}"
     )
     assert "mathjax/es5/tex-chtml.js" in response.text
+
+
+def test_known_mistake_messages_point_to_lessons_that_exist(course):
+    titles = set(course.lessons.values_list("title", flat=True))
+    for exercise in Exercise.objects.filter(lesson__course=course):
+        for mistake in exercise.mistakes.all():
+            message = " ".join(mistake.message.split())
+            named = re.findall(r'"([A-Z][^"]+)"', message)
+            assert named, f"{exercise.slug}/{mistake.slug} does not name a lesson"
+            unknown = [name for name in named if name not in titles]
+            assert not unknown, f"{exercise.slug}/{mistake.slug} names no such lesson: {unknown}"
