@@ -1,0 +1,102 @@
+"""Hostile submissions through the whole pipeline: API → Redis → a real Celery worker.
+
+The sandbox's own suite (tests/sandbox/test_hostile.py) covers more than sixty attacks one
+layer down. Here a selection goes the way a learner's code really goes, to a worker whose
+environment holds a canary secret: every one must end as `failed` or `error` with a
+message, the canary must appear nowhere in what is stored or served, the worker must
+survive, and a correct submission right after must still pass.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+from django.db import connection
+
+from config.stack import BASE_DIR
+from exercises.models import Submission
+from tests.pipeline.conftest import make_exercise
+from tests.pipeline.test_integration import (
+    CORRECT,
+    all_final,
+    broker,  # noqa: F401  (fixture)
+    learner_client,
+    submit_over_http,
+    wait_until,
+    worker_env,
+)
+from tests.services import start_celery_worker, stop_process
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+CANARY = "UNROLLED-WORKER-CANARY-0c9e51"
+
+
+def define(body: str) -> str:
+    """Learner code whose add_one(x) runs `body` (indented by four spaces)."""
+    lines = "\n".join("    " + line for line in body.strip().splitlines())
+    return f"import os, sys, signal\nimport numpy as np\n\ndef add_one(x):\n{lines}\n"
+
+
+def attacks(database_file: str) -> dict[str, tuple[str, set[str]]]:
+    """Name → (code, the statuses it may end in)."""
+    failed, error = {"failed"}, {"error"}
+    return {
+        "cpu loop": (define("while True:\n    pass"), error),
+        "memory bomb": (define("blocks = []\nwhile True:\n    blocks.append(bytearray(1 << 26))"), error),
+        "fork bomb": (define("while True:\n    os.fork()"), failed),
+        "shell": (define("os.system('touch /tmp/unrolled-e2e-pwned')\nreturn x + 1.0"), {"passed", "failed"}),
+        "read the settings": (define(f"return open({str(BASE_DIR / 'config/settings/base.py')!r}).read()"), failed),
+        "read the database": (define(f"return open({database_file!r}, 'rb').read()"), failed),
+        "read the environment": (define("return os.environ.get('UNROLLED_CANARY_SECRET', 'none')"), failed),
+        "read the parent's environment": (define("return open(f'/proc/{os.getppid()}/environ').read()"), failed),
+        "print the environment": (define("print(dict(os.environ))\nreturn x"), failed),
+        "connect to redis": (define("import socket\nsocket.create_connection(('127.0.0.1', 6379))"), failed),
+        "kill the parent": (define("os.kill(os.getppid(), signal.SIGKILL)\nreturn x"), failed),
+        "kill everything": (define("os.kill(-1, signal.SIGKILL)\nreturn x"), failed),
+        "fake verdict": (define("print(json.dumps({'status': 'passed', 'score': 1.0}))\nreturn x").replace("import os", "import json, os"), failed),
+        "patch numpy": (define("np.allclose = lambda *a, **k: True\nreturn x"), failed),
+        "segfault": (define("import ctypes\nctypes.string_at(0)"), error),
+        "syntax error": ("def add_one(x)\n    return x\n", error),
+    }  # fmt: skip
+
+
+@pytest.fixture
+def canary_worker(broker) -> Iterator[subprocess.Popen]:  # noqa: F811
+    proc = start_celery_worker(worker_env(broker, UNROLLED_CANARY_SECRET=CANARY), concurrency=2)
+    yield proc
+    stop_process(proc)
+
+
+def test_hostile_submissions_end_in_clear_verdicts_and_leak_nothing(canary_worker):
+    exercise = make_exercise()
+    exercise.time_limit_ms = 1000
+    exercise.memory_mb = 256
+    exercise.save(update_fields=["time_limit_ms", "memory_mb"])
+    user, client = learner_client("mallory")
+    cases = attacks(connection.settings_dict["NAME"])
+    ids = {name: submit_over_http(client, code) for name, (code, _) in cases.items()}
+    wait_until(lambda: all_final(list(ids.values())), 120, "every hostile verdict")
+
+    for name, (_, allowed) in cases.items():
+        submission = Submission.objects.get(id=ids[name])
+        served = client.get(f"/api/submissions/{submission.id}").json()
+        assert submission.status in allowed, (name, submission.status, submission.message)
+        assert served["status"] == submission.status
+        if submission.status != "passed":
+            assert submission.message.strip(), f"{name}: no message for the learner"
+        stored = json.dumps(
+            [submission.tests, submission.message, submission.stdout, submission.misconception]
+        )
+        assert CANARY not in stored + json.dumps(served), f"{name} leaked the canary"
+
+    assert not os.path.exists("/tmp/unrolled-e2e-pwned"), "the shell ran"
+    assert canary_worker.poll() is None, "the worker died"
+    after = submit_over_http(client, CORRECT)
+    wait_until(lambda: all_final([after]), 30, "the correct submission after the attacks")
+    assert Submission.objects.get(id=after).status == "passed"
+    assert Submission.objects.filter(user=user, kind="submit").count() == len(cases) + 1
