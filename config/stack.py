@@ -140,6 +140,20 @@ class Stack:
             time.sleep(0.3)
 
 
+def demo_accounts_banner() -> str:
+    """Say how to log in as the demo learner and instructor."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    django.setup()
+    from accounts.demo import DEMO_INSTRUCTOR, DEMO_LEARNER
+
+    return (
+        f"Log in as {DEMO_LEARNER[0]} / {DEMO_LEARNER[1]} (learner) or "
+        f"{DEMO_INSTRUCTOR[0]} / {DEMO_INSTRUCTOR[1]} (instructor, /admin/).\n"
+    )
+
+
 def main() -> int:
     die_with_parent()
     stack = Stack()
@@ -162,7 +176,8 @@ def main() -> int:
             stack.env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
         stack.start_workers()
         stack.start_web(host, port)
-        print(f"\nUnrolled is running at http://{host}:{port}/  (Ctrl-C stops everything)\n")
+        print(f"\nUnrolled is running at http://{host}:{port}/  (Ctrl-C stops everything)")
+        print(demo_accounts_banner(), flush=True)
         name = stack.wait()
         print(f"{name} exited unexpectedly; stopping the rest.", file=sys.stderr)
         return 1
