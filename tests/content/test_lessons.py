@@ -1,8 +1,14 @@
 """Tests for the seeded course's lessons: order, titles, math that survives Markdown, numbers."""
 
+import ast
+import copy
 import html
+import inspect
 import re
+import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import markdown
 import numpy as np
@@ -11,7 +17,9 @@ import yaml
 
 from grader.reference import load_reference
 
-LESSONS_DIR = Path(__file__).resolve().parents[2] / "content" / "rnn-from-scratch" / "lessons"
+COURSE_DIR = Path(__file__).resolve().parents[2] / "content" / "rnn-from-scratch"
+LESSONS_DIR = COURSE_DIR / "lessons"
+EXERCISES_DIR = COURSE_DIR / "exercises"
 LESSON_FILES = [
     "01-why-memory.md",
     "02-rnn-shapes.md",
@@ -23,6 +31,7 @@ LESSON_FILES = [
     "08-vanishing-gradients.md",
 ]
 
+PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 FENCED_CODE = re.compile(r"^```.*?^```[ \t]*$", re.S | re.M)
 CODE_SPAN = re.compile(r"`[^`\n]+`")
 HTML_CODE = re.compile(r"<pre>.*?</pre>|<code>.*?</code>", re.S)
@@ -88,6 +97,14 @@ def test_no_tex_and_no_stray_dollar_outside_math(name):
 
 
 @pytest.mark.parametrize("name", LESSON_FILES)
+def test_no_control_characters(name):
+    # A TeX command written with one backslash in a Python string, such as "\a" of "\approx",
+    # turns into an invisible control character.
+    text = (LESSONS_DIR / name).read_text(encoding="utf-8")
+    assert [c for c in text if ord(c) < 32 and c != "\n"] == []
+
+
+@pytest.mark.parametrize("name", LESSON_FILES)
 def test_display_math_delimiters_sit_on_their_own_lines(name):
     prose = FENCED_CODE.sub("", read_body(name))
     for line in prose.splitlines():
@@ -97,8 +114,149 @@ def test_display_math_delimiters_sit_on_their_own_lines(name):
 
 @pytest.mark.parametrize("name", LESSON_FILES)
 def test_python_snippets_compile(name):
-    for block in re.findall(r"^```python\n(.*?)^```", read_body(name), re.S | re.M):
+    for block in PYTHON_BLOCK.findall(read_body(name)):
         compile(block, name, "exec")
+
+
+def entry_points() -> dict[str, str]:
+    """Return the entry point of every seeded exercise, by exercise slug."""
+    return {
+        path.parent.name: yaml.safe_load(path.read_text(encoding="utf-8"))["entry_point"]
+        for path in sorted(EXERCISES_DIR.glob("*/exercise.yaml"))
+    }
+
+
+def defined_names(block: str) -> set[str]:
+    """Return the names a snippet binds to a function: `def` at any depth, or a lambda."""
+    names = set()
+    for node in ast.walk(ast.parse(block)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return names
+
+
+def test_every_exercise_has_an_entry_point():
+    assert len(entry_points()) == 13
+    assert {"softmax", "mse_loss", "sgd_step", "clip_gradients"} <= set(entry_points().values())
+
+
+def test_defined_names_sees_defs_and_lambdas():
+    block = "def softmax(z):\n    def inner():\n        pass\nmse_loss = lambda a, b: 0\n"
+    assert defined_names(block) == {"softmax", "inner", "mse_loss"}
+
+
+@pytest.mark.parametrize("name", LESSON_FILES)
+def test_no_snippet_defines_an_exercise_entry_point(name):
+    exercise_of = {entry: slug for slug, entry in entry_points().items()}
+    for block in PYTHON_BLOCK.findall(read_body(name)):
+        clashes = sorted(defined_names(block) & exercise_of.keys())
+        assert not clashes, f"{name} writes out the solution of {[exercise_of[c] for c in clashes]}"
+
+
+def test_the_worked_example_snippets_are_among_those_checked():
+    blocks = PYTHON_BLOCK.findall(read_body("05-worked-example.md"))
+    assert blocks, "lesson 5 has a snippet; if it is removed, drop this test"
+    assert all(defined_names(block).isdisjoint(entry_points().values()) for block in blocks)
+
+
+def snippet_functions(block: str) -> dict[str, Callable[..., Any]]:
+    """Run a snippet's imports and top-level `def`s only, and return the functions."""
+    tree = ast.parse(block)
+    tree.body = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.Import | ast.ImportFrom | ast.FunctionDef)
+    ]
+    namespace: dict[str, Any] = {}
+    exec(compile(tree, "<lesson snippet>", "exec"), namespace)
+    return {
+        node.name: namespace[node.name] for node in tree.body if isinstance(node, ast.FunctionDef)
+    }
+
+
+def same_output(actual: Any, expected: Any) -> bool:
+    """Return whether two outputs agree the way the grader compares them (shapes first)."""
+    if isinstance(expected, dict):
+        return (
+            isinstance(actual, dict)
+            and actual.keys() == expected.keys()
+            and all(same_output(actual[k], expected[k]) for k in expected)
+        )
+    if isinstance(expected, tuple | list):
+        return (
+            isinstance(actual, tuple | list)
+            and len(actual) == len(expected)
+            and all(same_output(a, e) for a, e in zip(actual, expected, strict=True))
+        )
+    try:
+        a, e = np.asarray(actual, dtype=float), np.asarray(expected, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return a.shape == e.shape and bool(np.allclose(a, e, rtol=1e-5, atol=1e-8, equal_nan=True))
+
+
+def solves(function: Callable[..., Any], slug: str) -> bool:
+    """Return whether `function` gives the reference output on every case of exercise `slug`."""
+    try:
+        inspect.signature(function).bind(*[None] * len(exercise_cases(slug)[0]["args"]))
+    except TypeError:
+        return False
+    reference = load_reference(slug)
+    for case in exercise_cases(slug):
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            expected = reference(*copy.deepcopy(case["args"]))
+            try:
+                actual = function(*copy.deepcopy(case["args"]))
+            except Exception:
+                return False
+        if not same_output(actual, expected):
+            return False
+    return True
+
+
+_CASES: dict[str, list[dict]] = {}
+
+
+def exercise_cases(slug: str) -> list[dict]:
+    """Return the cases of a seeded exercise, built once."""
+    if slug not in _CASES:
+        namespace: dict[str, Any] = {}
+        path = EXERCISES_DIR / slug / "cases.py"
+        exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)
+        _CASES[slug] = namespace["make_cases"]()
+    return _CASES[slug]
+
+
+STABLE_SOFTMAX_RENAMED = """
+import numpy as np
+
+def probs(z):
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+"""
+NAIVE_SOFTMAX = """
+import numpy as np
+
+def probs(z):
+    return np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
+"""
+
+
+def test_solves_recognises_a_renamed_solution_and_rejects_a_near_miss():
+    assert solves(snippet_functions(STABLE_SOFTMAX_RENAMED)["probs"], "softmax")
+    assert not solves(snippet_functions(NAIVE_SOFTMAX)["probs"], "softmax")
+    assert not solves(snippet_functions(STABLE_SOFTMAX_RENAMED)["probs"], "mse-loss")
+
+
+@pytest.mark.parametrize("name", LESSON_FILES)
+def test_no_snippet_function_solves_an_exercise_under_another_name(name):
+    for block in PYTHON_BLOCK.findall(read_body(name)):
+        for function_name, function in snippet_functions(block).items():
+            solved = [slug for slug in entry_points() if solves(function, slug)]
+            assert not solved, f"{name}: {function_name} is a working solution of {solved}"
 
 
 def scalar(value: float) -> np.ndarray:
