@@ -107,6 +107,17 @@ def answer_question(
     return attempt
 
 
+def solved_question_ids(*, user: AbstractBaseUser, questions: Iterable[Question]) -> set[int]:
+    """Return the ids of those `questions` that `user` has answered correctly at least once."""
+    if not user.is_authenticated:
+        return set()
+    return set(
+        QuestionAttempt.objects.filter(
+            user=user, question__in=list(questions), is_correct=True
+        ).values_list("question_id", flat=True)
+    )
+
+
 @transaction.atomic
 def mark_lesson_read(*, user: AbstractBaseUser, lesson: Lesson) -> LessonRead:
     """Record that `user` opened `lesson` now (the latest open is where they left off)."""

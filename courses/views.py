@@ -46,6 +46,7 @@ def _lesson_context(request: HttpRequest, lesson, questions) -> dict:
         "course": lesson.course,
         "lesson": lesson,
         "questions": questions,
+        "solved": _solved(request, questions),
         "exercises": [
             exercise for exercise in selectors.visible_exercises(request.user).filter(lesson=lesson)
         ],
@@ -61,6 +62,13 @@ def lesson(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResp
         services.mark_lesson_read(user=request.user, lesson=lesson)
     questions = selectors.lesson_questions(request.user, lesson)
     return render(request, "courses/lesson.html", _lesson_context(request, lesson, questions))
+
+
+def _solved(request: HttpRequest, views) -> set[int]:
+    # An explanation gives the answer away, so it waits until the learner has found it.
+    return services.solved_question_ids(
+        user=request.user, questions=[view.question for view in views]
+    )
 
 
 def _wants_fragment(request: HttpRequest) -> bool:
@@ -112,7 +120,12 @@ def answer_question(request: HttpRequest, question_id: int) -> HttpResponse:
         return render(
             request,
             "courses/_question.html",
-            {"view": current, "number": views.index(current) + 1, "just_answered": attempt},
+            {
+                "view": current,
+                "number": views.index(current) + 1,
+                "just_answered": attempt,
+                "solved": _solved(request, [current]),
+            },
             status=status,
         )
     return render(

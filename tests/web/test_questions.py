@@ -60,13 +60,107 @@ def test_multiple_choice_page_states_the_partial_credit_rule(client, small):
     )
 
 
-def test_feedback_of_each_chosen_option_and_explanation_shown_after_answering(alice, small):
+def test_feedback_of_each_chosen_option_shown_after_a_wrong_answer(alice, small):
     answer(alice, small.multiple, {"choice": choice_ids(small.multiple, "A", "D")})
     page = alice.get(small.lessons[0].get_absolute_url()).content.decode()
     assert "Feedback on A." in page and "Feedback on D." in page
     assert "Feedback on B." not in page
     assert "Not right yet." in page
-    assert "Because." in page
+
+
+def explain_each(small) -> dict[str, str]:
+    """Give each question of the small course its own explanation and return them by slug."""
+    texts = {}
+    for question in (small.single, small.multiple, small.numeric):
+        question.explanation = f"Why {question.slug} is so."
+        question.save(update_fields=["explanation"])
+        texts[question.slug] = question.explanation
+    return texts
+
+
+def lesson_page(client, small) -> str:
+    return client.get(small.lessons[0].get_absolute_url()).content.decode()
+
+
+def test_explanation_hidden_until_the_answer_is_right(alice, small):
+    why = explain_each(small)
+    assert not any(text in lesson_page(alice, small) for text in why.values())
+    answer(alice, small.single, {"choice": choice_ids(small.single, "Wrong")})
+    page = lesson_page(alice, small)
+    assert "Feedback on Wrong." in page and "Not right yet." in page
+    assert why["single"] not in page
+    assert "An explanation appears here once you have answered correctly." in page
+    answer(alice, small.single, {"choice": choice_ids(small.single, "Right")})
+    page = lesson_page(alice, small)
+    assert why["single"] in page and "Feedback on Right." in page
+    assert why["multiple"] not in page and why["numeric"] not in page
+
+
+def test_partly_right_multiple_choice_keeps_the_explanation_hidden(alice, small):
+    why = explain_each(small)
+    answer(alice, small.multiple, {"choice": choice_ids(small.multiple, "A", "B")})
+    page = lesson_page(alice, small)
+    assert "Partly right" in page and "Feedback on B." in page
+    assert why["multiple"] not in page
+    answer(alice, small.multiple, {"choice": choice_ids(small.multiple, "A", "B", "C")})
+    assert why["multiple"] in lesson_page(alice, small)
+
+
+def test_explanation_stays_once_earned_even_after_a_later_wrong_answer(alice, small):
+    why = explain_each(small)
+    answer(alice, small.single, {"choice": choice_ids(small.single, "Right")})
+    answer(alice, small.single, {"choice": choice_ids(small.single, "Wrong")})
+    page = lesson_page(alice, small)
+    assert "Not right yet." in page and "Feedback on Wrong." in page
+    assert why["single"] in page
+
+
+def test_another_learners_right_answer_does_not_show_me_the_explanation(alice, small, signed_in):
+    from tests.factories import make_user
+
+    why = explain_each(small)
+    bob = signed_in(make_user("bob"))
+    answer(bob, small.single, {"choice": choice_ids(small.single, "Right")})
+    answer(alice, small.single, {"choice": choice_ids(small.single, "Wrong")})
+    assert why["single"] in lesson_page(bob, small)
+    assert why["single"] not in lesson_page(alice, small)
+
+
+def test_fetch_fragment_shows_the_explanation_only_for_a_right_answer(alice, small):
+    why = explain_each(small)
+    wrong = answer(
+        alice,
+        small.single,
+        {"choice": choice_ids(small.single, "Wrong")},
+        HTTP_X_REQUESTED_WITH="fetch",
+    ).content.decode()
+    assert "Feedback on Wrong." in wrong and why["single"] not in wrong
+    right = answer(
+        alice,
+        small.single,
+        {"choice": choice_ids(small.single, "Right")},
+        HTTP_X_REQUESTED_WITH="fetch",
+    ).content.decode()
+    assert "Correct." in right and why["single"] in right
+
+
+def test_numeric_explanation_follows_a_right_answer_only(alice, learner, small):
+    why = explain_each(small)
+    _, _, exact = expected_numeric(learner.id, small.numeric.id)
+    fetch = {"HTTP_X_REQUESTED_WITH": "fetch"}
+    wrong = answer(alice, small.numeric, {"answer": repr(exact + 1.0)}, **fetch).content.decode()
+    assert "Not right yet." in wrong and why["numeric"] not in wrong
+    assert why["numeric"] not in lesson_page(alice, small)
+    right = answer(alice, small.numeric, {"answer": repr(exact)}, **fetch).content.decode()
+    assert "Correct." in right and why["numeric"] in right
+    assert why["numeric"] in lesson_page(alice, small)
+
+
+def test_a_rejected_answer_does_not_show_the_explanation(alice, small):
+    why = explain_each(small)
+    response = answer(alice, small.numeric, {"answer": "twelve"})
+    assert response.status_code == 400
+    assert why["numeric"] not in response.content.decode()
 
 
 def test_fetch_answer_returns_the_question_fragment_with_feedback(alice, small):
