@@ -54,11 +54,33 @@
     return { word: word, line: line, article: article };
   }
 
+  // The verdict fragment carries the submission's history row; put it in place, newest first.
+  function updateHistory() {
+    var template = result.querySelector("template[data-history-row-of]");
+    var section = document.querySelector("[data-history]");
+    var rows = section && section.querySelector("[data-history-rows]");
+    var fresh = template && template.content.querySelector("tr");
+    if (!rows || !fresh) { return; }
+    var id = Number(template.dataset.historyRowOf);
+    var row = document.importNode(fresh, true);
+    var same = rows.querySelector('tr[data-history-row="' + id + '"]');
+    if (same) {
+      rows.replaceChild(row, same);
+    } else {
+      var older = Array.prototype.find.call(rows.rows, function (r) {
+        return Number(r.dataset.historyRow) < id;
+      });
+      rows.insertBefore(row, older || null);
+    }
+    section.hidden = false;
+  }
+
   function loadResult(resultUrl) {
     return fetch(resultUrl, { credentials: "same-origin" })
       .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.text(); })
       .then(function (html) {
         result.innerHTML = html;
+        updateHistory();
         setBusy(false);
         var heading = result.querySelector("h3");
         if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus({ preventScroll: false }); }
