@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 import json
-import math
-import threading
-import time
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Path, Status
-from ninja.errors import AuthenticationError, HttpError, Throttled
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
-from ninja.throttling import BaseThrottle, SimpleRateThrottle
 
 from exercises.models import Exercise, Submission
 from exercises.schemas import Error, SubmissionCreated, SubmissionIn, SubmissionOut
-from exercises.services import exercise_is_open_to, submit_solution, user_for_api_token
+from exercises.services import (
+    SubmissionRateLimited,
+    exercise_is_open_to,
+    submit_solution,
+    user_for_api_token,
+)
 
-DEFAULT_SUBMISSION_RATE = "30/min"
 MAX_ID = 2**63 - 1
 TOKEN_HELP = (
     "Send your API token as 'Authorization: Bearer <token>' "
@@ -47,37 +45,6 @@ class LearnerSession(SessionAuth):
         return super()._get_key(request)
 
 
-class LearnerSubmissionThrottle(BaseThrottle):
-    """At most SUBMISSION_RATE_LIMIT submissions per learner (a sliding window in the cache)."""
-
-    def __init__(self) -> None:
-        # One instance serves every thread of the process: per-request state is thread-local.
-        self._local = threading.local()
-
-    def rate(self) -> tuple[int, int]:
-        """Return (requests, seconds) from settings, read on each request so tests can vary it."""
-        rate = getattr(settings, "SUBMISSION_RATE_LIMIT", DEFAULT_SUBMISSION_RATE)
-        count, seconds = SimpleRateThrottle.parse_rate(SimpleRateThrottle, rate)  # type: ignore[arg-type]
-        return int(count), int(seconds)
-
-    def allow_request(self, request: HttpRequest) -> bool:
-        count, seconds = self.rate()
-        key = f"throttle_submissions_{request.auth.pk}"  # type: ignore[attr-defined]
-        now = time.time()
-        history = [t for t in cache.get(key, []) if t > now - seconds]
-        self._local.state = (now, seconds, count, history)
-        if len(history) >= count:
-            return False
-        cache.set(key, [now, *history][:count], seconds)
-        return True
-
-    def wait(self) -> float | None:
-        now, seconds, count, history = self._local.state
-        # Newest first: the request is allowed once the count-th newest leaves the window.
-        oldest_that_counts = history[count - 1]
-        return max(1.0, oldest_that_counts + seconds - now)
-
-
 api = NinjaAPI(
     title="Unrolled API",
     version="1",
@@ -98,13 +65,11 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
     return response
 
 
-@api.exception_handler(Throttled)
-def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
-    wait = math.ceil(exc.wait) if exc.wait else None
-    later = f"Try again in {wait} s." if wait else "Try again shortly."
-    rate = getattr(settings, "SUBMISSION_RATE_LIMIT", DEFAULT_SUBMISSION_RATE)
-    detail = f"Too many submissions: the limit is {rate} per learner. {later}"
-    return api.create_response(request, {"detail": detail}, status=429)
+@api.exception_handler(SubmissionRateLimited)
+def rate_limited(request: HttpRequest, exc: SubmissionRateLimited) -> HttpResponse:
+    response = api.create_response(request, {"detail": str(exc)}, status=429)
+    response["Retry-After"] = str(exc.retry_after_s)
+    return response
 
 
 @api.exception_handler(NinjaValidationError)
@@ -149,7 +114,12 @@ def read_submission_body(request: HttpRequest) -> SubmissionIn:
 
 def open_exercise(slug: str, user: Any) -> Exercise:
     """Return the exercise `user` may submit to, or raise a 404."""
-    exercise = Exercise.objects.select_related("lesson__course").filter(slug=slug).first()
+    try:
+        # `get`, not `first`: a slug is unique, and `first` would add the model's ordering,
+        # a join through lesson and course, to every submission.
+        exercise = Exercise.objects.select_related("lesson__course").get(slug=slug)
+    except Exercise.DoesNotExist:
+        exercise = None
     if exercise is None or not exercise_is_open_to(exercise, user):
         raise HttpError(404, f"There is no exercise {slug!r}.")
     return exercise
@@ -162,7 +132,6 @@ def submission_url(submission_id: int) -> str:
 @api.post(
     "/exercises/{slug}/submissions",
     response={202: SubmissionCreated, 400: Error, 401: Error, 403: Error, 404: Error, 429: Error},
-    throttle=[LearnerSubmissionThrottle()],
     openapi_extra={
         "requestBody": {
             "required": True,

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
+import re
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -61,6 +65,52 @@ def exercise_is_open_to(exercise: Exercise, user: AbstractBaseUser) -> bool:
     return exercise.published and exercise.lesson.course.published
 
 
+RATE_UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600}
+RATE_UNITS |= {"hour": 3600, "d": 86400, "day": 86400}
+
+
+class SubmissionRateLimited(Exception):
+    """A learner sent more submissions than SUBMISSION_RATE_LIMIT allows; nothing was stored."""
+
+    def __init__(self, *, limit: str, retry_after_s: int) -> None:
+        self.limit = limit
+        self.retry_after_s = retry_after_s
+        super().__init__(
+            f"Too many submissions: the limit is {limit} per learner. "
+            f"Try again in {retry_after_s} s."
+        )
+
+
+@lru_cache(maxsize=8)
+def parse_rate(rate: str) -> tuple[int, int]:
+    """Return (submissions, window in seconds) from a rate such as "30/min" or "100/5m"."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d*)\s*([a-z]+)\s*", rate.lower())
+    if not match or match.group(3) not in RATE_UNITS or int(match.group(1)) < 1:
+        raise ImproperlyConfigured(
+            f"SUBMISSION_RATE_LIMIT {rate!r} is not a rate like '30/min', '100/5m' or '500/hour'."
+        )
+    count, multiple, unit = match.groups()
+    return int(count), int(multiple or 1) * RATE_UNITS[unit]
+
+
+def check_submission_rate(*, user: AbstractBaseUser) -> None:
+    """Raise SubmissionRateLimited if `user` already used up SUBMISSION_RATE_LIMIT."""
+    limit = settings.SUBMISSION_RATE_LIMIT
+    count, window_s = parse_rate(limit)
+    now = timezone.now()
+    # The submissions table is the counter: nothing to keep in a cache, the same limit for
+    # every process and every way in. The count-th newest submission inside the window
+    # decides, and it leaves the window when the learner may submit again.
+    oldest_counted = (
+        Submission.objects.filter(user=user, created_at__gt=now - timedelta(seconds=window_s))
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[count - 1 : count]
+    )
+    for created_at in oldest_counted:
+        wait_s = (created_at - now).total_seconds() + window_s
+        raise SubmissionRateLimited(limit=limit, retry_after_s=max(1, math.ceil(wait_s)))
+
+
 def submit_solution(
     *,
     user: AbstractBaseUser,
@@ -68,13 +118,21 @@ def submit_solution(
     code: str,
     kind: str = Submission.Kind.SUBMIT,
 ) -> Submission:
-    """Record a learner's code as QUEUED and enqueue its grading once the row is committed."""
+    """Record a learner's code as QUEUED and enqueue its grading once the row is committed.
+
+    Raises ValidationError for code we cannot grade, Exercise.DoesNotExist for an exercise
+    closed to `user`, and SubmissionRateLimited past the per-learner rate limit.
+    """
     from grader.tasks import grade_submission
 
     validate_code(code)
     if not exercise_is_open_to(exercise, user):
         raise Exercise.DoesNotExist(f"No exercise {exercise.slug!r} is open to this learner.")
     with transaction.atomic():
+        # Inside the write transaction: SQLite's IMMEDIATE transactions serialise a learner's
+        # parallel requests, so the limit is exact there; PostgreSQL may let a learner's
+        # simultaneous requests overshoot it by the few in flight, which is harmless.
+        check_submission_rate(user=user)
         submission = Submission.objects.create(
             user=user, exercise=exercise, code=code, kind=kind, status=Submission.Status.QUEUED
         )
@@ -82,38 +140,61 @@ def submit_solution(
     return submission
 
 
+# Columns that grading never reads: not fetched when a worker loads a submission to grade.
+GRADING_NEVER_READS = (
+    "tests",
+    "stdout",
+    "message",
+    "misconception",
+    "exercise__prompt",
+    "exercise__starter_code",
+    "exercise__check_report",
+)
+
+
 def start_grading(*, submission_id: int) -> Submission | None:
-    """Mark a submission RUNNING (first delivery or a re-delivery); None if already final."""
-    with transaction.atomic():
-        updated = Submission.objects.filter(id=submission_id, status__in=UNFINISHED).update(
-            status=Submission.Status.RUNNING,
-            deliveries=F("deliveries") + 1,
-            started_at=timezone.now(),
-            updated_at=timezone.now(),
-        )
-        if not updated:
-            return None
-        return Submission.objects.select_related("exercise").get(id=submission_id)
+    """Mark a submission RUNNING (first delivery or a re-delivery); None if already final.
+
+    Returns the submission with its exercise loaded, minus the exercise's fields grading
+    never reads.
+    """
+    now = timezone.now()
+    # One guarded UPDATE is atomic on its own; the read after it needs no transaction since
+    # code, kind and exercise never change once submitted. Outside a transaction, SQLite's
+    # write lock is held for the UPDATE alone.
+    updated = Submission.objects.filter(id=submission_id, status__in=UNFINISHED).update(
+        status=Submission.Status.RUNNING,
+        deliveries=F("deliveries") + 1,
+        started_at=now,
+        updated_at=now,
+    )
+    if not updated:
+        return None
+    return (
+        Submission.objects.select_related("exercise")
+        .defer(*GRADING_NEVER_READS)
+        .get(id=submission_id)
+    )
 
 
 def record_grading_result(*, submission_id: int, verdict: Verdict, exercise_version: str) -> bool:
     """Store a verdict in one guarded write; False (and no change) if it was already final."""
     data = _storable(verdict.to_dict(detail=True))
     now = timezone.now()
-    with transaction.atomic():
-        updated = Submission.objects.filter(id=submission_id, status__in=UNFINISHED).update(
-            status=data["status"],
-            score=data["score"],
-            tests=data["tests"],
-            misconception=data.get("misconception") or "",
-            misconception_slug=data.get("misconception_slug") or "",
-            message=data.get("message") or "",
-            stdout=data.get("stdout") or "",
-            duration_ms=data.get("duration_ms"),
-            exercise_version=exercise_version,
-            graded_at=now,
-            updated_at=now,
-        )
+    # A single guarded UPDATE is its own transaction: no BEGIN/COMMIT round trips around it.
+    updated = Submission.objects.filter(id=submission_id, status__in=UNFINISHED).update(
+        status=data["status"],
+        score=data["score"],
+        tests=data["tests"],
+        misconception=data.get("misconception") or "",
+        misconception_slug=data.get("misconception_slug") or "",
+        message=data.get("message") or "",
+        stdout=data.get("stdout") or "",
+        duration_ms=data.get("duration_ms"),
+        exercise_version=exercise_version,
+        graded_at=now,
+        updated_at=now,
+    )
     return updated == 1
 
 
@@ -207,9 +288,10 @@ def user_for_api_token(token: str) -> AbstractBaseUser | None:
     """Return the active user owning `token`, or None."""
     if not token or len(token) > 200:
         return None
-    found = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=hash_api_token(token), user__is_active=True)
-        .first()
+    # `key_hash` is unique, hence indexed: one lookup, no ordering.
+    found = ApiToken.objects.select_related("user").filter(
+        key_hash=hash_api_token(token), user__is_active=True
     )
-    return found.user if found else None
+    for api_token in found:
+        return api_token.user
+    return None

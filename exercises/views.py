@@ -17,7 +17,7 @@ from courses.selectors import visible_exercises
 
 from .forms import SolutionForm
 from .models import Exercise, Submission
-from .services import submit_solution
+from .services import SubmissionRateLimited, submit_solution
 
 HISTORY_LENGTH = 50
 KINDS = {"run": Submission.Kind.RUN, "submit": Submission.Kind.SUBMIT}
@@ -89,6 +89,8 @@ def exercise(request: HttpRequest, exercise_slug: str) -> HttpResponse:
     kind = KINDS.get(request.POST.get("kind", "submit"))
     code = request.POST.get("code", "")
     error = ""
+    status = 400
+    retry_after_s = None
     if kind is None:
         error = "Choose “Run examples” or “Submit”."
     else:
@@ -96,12 +98,23 @@ def exercise(request: HttpRequest, exercise_slug: str) -> HttpResponse:
             submission = submit_solution(user=request.user, exercise=exercise, code=code, kind=kind)
         except ValidationError as exc:
             error = " ".join(exc.messages)
+        except SubmissionRateLimited as exc:
+            error = (
+                f"You have sent a lot of code in a short time (the limit is {exc.limit}). "
+                f"Please wait {exc.retry_after_s} s, then run or submit again; "
+                "your code is still in the editor."
+            )
+            status, retry_after_s = 429, exc.retry_after_s
         except Exercise.DoesNotExist:
             raise Http404("This exercise is not open.") from None
     if error:
         if _wants_json(request):
-            return JsonResponse({"error": error}, status=400)
-        return _page(request, exercise, code=code[: 256 * 1024], error=error, status=400)
+            response = JsonResponse({"error": error}, status=status)
+        else:
+            response = _page(request, exercise, code=code[: 256 * 1024], error=error, status=status)
+        if retry_after_s is not None:
+            response["Retry-After"] = str(retry_after_s)
+        return response
     if _wants_json(request):
         return JsonResponse(
             {

@@ -165,6 +165,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "live"
 CELERY_WORKER_SEND_TASK_EVENTS = False
 
+# Submissions (runs included) per learner in any sliding window, over the API and the exercise
+# pages alike: "30/min", "100/5m", "500/hour". The default leaves room for a burst of ten.
+SUBMISSION_RATE_LIMIT = os.environ.get("SUBMISSION_RATE_LIMIT", "30/min")
+
 # A submission still queued or running this long after its last change is re-enqueued.
 SUBMISSION_STUCK_AFTER_S = int(os.environ.get("SUBMISSION_STUCK_AFTER_S", "60"))
 SWEEP_EVERY_S = int(os.environ.get("SWEEP_EVERY_S", "15"))

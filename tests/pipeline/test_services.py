@@ -6,13 +6,15 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils import timezone
 
-from exercises.models import ApiToken, Exercise, Submission
+from exercises.models import ApiToken, Exercise, KnownMistake, Submission
 from exercises.services import (
     MAX_DELIVERIES,
+    SubmissionRateLimited,
     create_api_token,
+    parse_rate,
     record_grading_result,
     regenerate_api_token,
     regrade_submissions,
@@ -236,3 +238,74 @@ def test_a_run_grades_only_the_visible_examples(exercise, learner):
     grader_services.grade_submission(submission_id=submission.id)
     names = [test["name"] for test in Submission.objects.get().tests]
     assert names == ["example"]
+
+
+# --- the per-learner rate limit -------------------------------------------------------------
+
+
+def test_submit_solution_refuses_past_the_rate_limit_with_the_wait(exercise, learner, settings):
+    settings.SUBMISSION_RATE_LIMIT = "2/min"
+    submit(exercise, learner)
+    submit(exercise, learner, kind=Submission.Kind.RUN)
+    with pytest.raises(SubmissionRateLimited) as refused:
+        submit(exercise, learner)
+    assert 59 <= refused.value.retry_after_s <= 60
+    assert refused.value.limit == "2/min"
+    assert Submission.objects.count() == 2
+
+
+def test_the_wait_is_until_the_oldest_counted_submission_leaves_the_window(
+    exercise, learner, settings
+):
+    settings.SUBMISSION_RATE_LIMIT = "2/min"
+    old, recent = submit(exercise, learner), submit(exercise, learner)
+    now = timezone.now()
+    Submission.objects.filter(id=old.id).update(created_at=now - timedelta(seconds=50))
+    Submission.objects.filter(id=recent.id).update(created_at=now - timedelta(seconds=20))
+    with pytest.raises(SubmissionRateLimited) as refused:
+        submit(exercise, learner)
+    assert 9 <= refused.value.retry_after_s <= 11
+    Submission.objects.filter(id=old.id).update(created_at=now - timedelta(seconds=61))
+    assert submit(exercise, learner).status == Submission.Status.QUEUED
+
+
+@pytest.mark.parametrize(
+    ("rate", "parsed"),
+    [("30/min", (30, 60)), ("100/5m", (100, 300)), ("500/hour", (500, 3600)), ("1/s", (1, 1))],
+)
+def test_rates_are_read_as_count_per_window(rate, parsed):
+    assert parse_rate(rate) == parsed
+
+
+@pytest.mark.parametrize("rate", ["30", "0/min", "ten/min", "30/fortnight", ""])
+def test_a_malformed_rate_is_a_configuration_error(rate):
+    with pytest.raises(ImproperlyConfigured, match="SUBMISSION_RATE_LIMIT"):
+        parse_rate(rate)
+
+
+# --- the worker's cache of exercise specs -----------------------------------------------------
+
+
+def test_the_spec_cache_serves_an_unchanged_exercise_without_rebuilding_it(exercise):
+    first = grader_services.specs.get(Exercise.objects.get(id=exercise.id))
+    again = grader_services.specs.get(Exercise.objects.get(id=exercise.id))
+    assert again is first
+    assert first.version == grader_services.exercise_spec(exercise).version
+
+
+def test_editing_only_a_known_mistake_gives_a_new_spec(exercise):
+    before = grader_services.specs.get(Exercise.objects.get(id=exercise.id))
+    # A course import may update a mistake without saving its exercise (no new updated_at).
+    KnownMistake.objects.filter(exercise=exercise).update(message="Add the one.")
+    after = grader_services.specs.get(Exercise.objects.get(id=exercise.id))
+    assert after.version != before.version
+    assert [m.message for m in after.mistakes] == ["Add the one."]
+
+
+def test_editing_the_exercise_gives_a_new_spec(exercise):
+    before = grader_services.specs.get(Exercise.objects.get(id=exercise.id))
+    exercise.rtol = 1e-3
+    exercise.save(update_fields=["rtol", "updated_at"])
+    after = grader_services.specs.get(Exercise.objects.get(id=exercise.id))
+    assert after.rtol == 1e-3
+    assert after.version != before.version
