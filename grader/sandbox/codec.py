@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import io
 import json
+import math
+import re
 import struct
 from typing import Any
 
@@ -26,6 +28,17 @@ MAX_DEPTH = 64
 
 _HEADER = struct.Struct("<4sI")
 _LENGTH = struct.Struct("<Q")
+# The .npy format, version 1.0: magic, version, u16 header length, then a Python-literal dict.
+# np.save and np.load spend most of their time formatting and literal_eval-ing that dict,
+# so plain dtypes take a fast path that writes and strictly parses it; anything else (or
+# anything this parser does not recognise) goes through np.save / np.load.
+_NPY_MAGIC = b"\x93NUMPY\x01\x00"
+_NPY_PREFIX = struct.Struct("<8sH")
+_NPY_ALIGN = 64
+_NPY_HEADER = re.compile(
+    r"\{'descr': '([<>|][a-zA-Z]\d+(?:\[\d*[a-zA-Z]+\])?)', "
+    r"'fortran_order': (True|False), 'shape': \(((?:\d+, )*\d*|\d+,)\), \} *\n"
+)
 _NUMPY_SCALAR_TYPES = frozenset(
     t for t in set(np.sctypeDict.values()) if issubclass(t, np.generic) and t is not np.object_
 )
@@ -59,9 +72,53 @@ def encode(value: Any) -> bytes:
 
 
 def _save(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=False)
-    return buffer.getvalue()
+    dtype = array.dtype
+    if dtype.names is not None or dtype.subdtype is not None or dtype.metadata is not None:
+        buffer = io.BytesIO()
+        np.save(buffer, array, allow_pickle=False)
+        return buffer.getvalue()
+    fortran = array.flags.f_contiguous and not array.flags.c_contiguous
+    shape = repr(tuple(int(n) for n in array.shape))
+    text = f"{{'descr': '{dtype.str}', 'fortran_order': {fortran}, 'shape': {shape}, }}"
+    padding = -(_NPY_PREFIX.size + len(text) + 1) % _NPY_ALIGN
+    header = (text + " " * padding + "\n").encode("latin1")
+    data = array.tobytes(order="F" if fortran else "C")
+    return _NPY_PREFIX.pack(_NPY_MAGIC, len(header)) + header + data
+
+
+def _load(blob: memoryview) -> np.ndarray:
+    """Return the array of one .npy blob; never unpickles (allow_pickle=False)."""
+    array = _load_plain(blob)
+    if array is None:
+        array = np.load(io.BytesIO(blob), allow_pickle=False)
+    return array
+
+
+def _load_plain(blob: memoryview) -> np.ndarray | None:
+    """Read a version 1.0 .npy blob of a plain dtype; None if it is anything else."""
+    if len(blob) < _NPY_PREFIX.size:
+        return None
+    magic, header_length = _NPY_PREFIX.unpack_from(blob, 0)
+    start = _NPY_PREFIX.size + header_length
+    if magic != _NPY_MAGIC or start > len(blob):
+        return None
+    match = _NPY_HEADER.fullmatch(bytes(blob[_NPY_PREFIX.size : start]).decode("latin1"))
+    if match is None:
+        return None
+    descr, fortran, dims = match.groups()
+    try:
+        dtype = np.dtype(descr)
+    except TypeError:
+        return None
+    shape = tuple(int(n) for n in dims.replace(" ", "").split(",") if n)
+    count = math.prod(shape)
+    if dtype.hasobject or dtype.itemsize == 0 or len(blob) - start != count * dtype.itemsize:
+        return None
+    flat = np.frombuffer(blob[start:], dtype=dtype, count=count)
+    # A Fortran-order blob holds the transpose's C-order bytes.
+    array = flat.reshape(shape[::-1]).T if fortran == "True" else flat.reshape(shape)
+    # A copy owns its memory and is writable, as np.load's result is.
+    return array.copy(order="K")
 
 
 def _encode_node(value: Any, arrays: list[bytes], depth: int) -> Any:
@@ -133,7 +190,7 @@ def decode(frame: bytes) -> Any:
         if offset + length > len(view):
             raise MalformedFrame("an array is truncated")
         try:
-            array = np.load(io.BytesIO(view[offset : offset + length]), allow_pickle=False)
+            array = _load(view[offset : offset + length])
         except Exception as exc:  # np.load raises many types on corrupt input
             raise MalformedFrame(f"an array could not be read ({type(exc).__name__})") from exc
         if type(array) is not np.ndarray or array.dtype.hasobject:

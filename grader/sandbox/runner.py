@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
 import gc
 import importlib.util
 import json
@@ -183,11 +184,24 @@ def main() -> None:
     applied["seccomp"] = seccomp.supported()
     applied["vm_baseline"] = _vm_size_bytes()
     applied["pid"] = os.getpid()
+    seccomp_filter = seccomp.PreparedFilter() if seccomp.supported() else None
+    _warm_up()
     _send(control, {"hello": applied})
     # Everything imported so far is shared with the children: keep the collector off those pages.
     gc.collect()
     gc.freeze()
-    Zygote(control, config, ruleset, applied["vm_baseline"]).serve()
+    Zygote(control, config, ruleset, applied["vm_baseline"], seccomp_filter).serve()
+
+
+def _warm_up() -> None:
+    """Run once here what every job runs, so that lazily built state is shared, not rebuilt."""
+    sample = [np.zeros((2, 2)), np.float64(1), 1.5, "x", (None, True), {"k": [1]}]
+    codec.decode(codec.encode(sample))
+    compile("def f(x):\n    return x\n", SUBMISSION_FILENAME, "exec", dont_inherit=True)
+    json.loads(json.dumps({"cpu_s": 1}))
+    # ctypes creates a function's wrapper on first attribute access: do it before forking.
+    for library, name in ((_libc, "prctl"), (landlock._libc, "syscall")):
+        getattr(library, name)
 
 
 def _send(control: socket.socket, message: dict, fds: list[int] | None = None) -> None:
@@ -206,8 +220,16 @@ class Zygote:
 
     STANDBY = 2
 
-    def __init__(self, control: socket.socket, config: dict, ruleset: int, vm_baseline: int):
+    def __init__(
+        self,
+        control: socket.socket,
+        config: dict,
+        ruleset: int,
+        vm_baseline: int,
+        seccomp_filter: seccomp.PreparedFilter | None,
+    ):
         self.control = control
+        self.seccomp_filter = seccomp_filter
         self.config = config
         self.ruleset = ruleset
         self.vm_baseline = vm_baseline
@@ -254,7 +276,13 @@ class Zygote:
         pid = os.fork()
         if pid == 0:
             _child(
-                theirs.fileno(), self.config, self.ruleset, scratch, zygote_pid, self.vm_baseline
+                theirs.fileno(),
+                self.config,
+                self.ruleset,
+                scratch,
+                zygote_pid,
+                self.vm_baseline,
+                self.seccomp_filter,
             )
         theirs.close()
         pidfd = os.pidfd_open(pid)
@@ -274,7 +302,10 @@ class Zygote:
         os.close(pidfd)
         _, status, usage = os.wait4(pid, 0)
         _killpg(pid)  # anything left in the child's process group
-        shutil.rmtree(scratch, ignore_errors=True)
+        try:
+            os.rmdir(scratch)  # empty unless the child could write: seccomp denies creating files
+        except OSError:
+            shutil.rmtree(scratch, ignore_errors=True)
         cpu = usage.ru_utime + usage.ru_stime
         try:
             _send(self.control, {"exit": pid, "status": status, "cpu": cpu})
@@ -293,11 +324,17 @@ def _killpg(pgid: int) -> None:
 
 
 def _child(
-    channel: int, config: dict, ruleset: int, scratch: str, zygote_pid: int, vm_baseline: int
+    channel: int,
+    config: dict,
+    ruleset: int,
+    scratch: str,
+    zygote_pid: int,
+    vm_baseline: int,
+    seccomp_filter: seccomp.PreparedFilter | None,
 ) -> None:
     out_fd = -1
     try:
-        program = _prepare_standby(channel, ruleset, scratch)
+        _prepare_standby(channel, ruleset, scratch)
         try:
             data, fds, _, _ = socket.recv_fds(socket.socket(fileno=CHANNEL_FD), 65536, 3)
         except OSError:
@@ -306,7 +343,7 @@ def _child(
             os._exit(0)  # the zygote went away before giving us a job
         out_fd = fds[2]
         header = json.loads(data)
-        _lock_down(fds, header, config, zygote_pid, vm_baseline, program)
+        _lock_down(fds, header, config, zygote_pid, vm_baseline, seccomp_filter)
     except BaseException as exc:
         try:
             os.write(out_fd if out_fd >= 0 else 2, f"sandbox setup failed: {exc!r}\n".encode())
@@ -324,8 +361,8 @@ CHANNEL_FD = 6
 RULESET_FD = 5
 
 
-def _prepare_standby(channel: int, ruleset: int, scratch: str) -> bytes | None:
-    """Do everything that does not depend on the job; return the seccomp program."""
+def _prepare_standby(channel: int, ruleset: int, scratch: str) -> None:
+    """Do everything that does not depend on the job."""
     os.setsid()
     _set_pdeathsig()
     keep_channel = _high_dup(channel)
@@ -346,10 +383,11 @@ def _prepare_standby(channel: int, ruleset: int, scratch: str) -> bytes | None:
     if keep_ruleset >= 0:
         landlock.restrict_self(RULESET_FD)
     os.close(RULESET_FD)
+    # Ctrl-C semantics and inherited handlers are not the learner's business.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     # Touch what every job touches, so its pages are copied now rather than during the job.
     codec.decode(codec.encode([np.zeros(2), 1.5, "x", (None, True), {"k": np.float64(1)}]))
     compile("def f(x):\n    return x\n", SUBMISSION_FILENAME, "exec", dont_inherit=True)
-    return seccomp.build_filter(os.getpid()) if seccomp.supported() else None
 
 
 def _lock_down(
@@ -358,7 +396,7 @@ def _lock_down(
     config: dict,
     zygote_pid: int,
     vm_baseline: int,
-    program: bytes | None,
+    seccomp_filter: seccomp.PreparedFilter | None,
 ) -> None:
     job_fd, result_fd, out_fd = (_high_dup(fd) for fd in fds)
     os.dup2(out_fd, 1)
@@ -389,15 +427,11 @@ def _lock_down(
     _set_pdeathsig()  # after setuid, which clears it
     if os.getppid() != zygote_pid:
         os._exit(EXIT_SETUP_FAILED)
-    if program is not None:
-        seccomp.install_program(program)
-    # Ctrl-C semantics and inherited handlers are not the learner's business.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    if seccomp_filter is not None:
+        seccomp_filter.install(os.getpid())
 
 
 def _high_dup(fd: int) -> int:
-    import fcntl
-
     return fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 64)
 
 

@@ -24,6 +24,7 @@ _RET_ALLOW = 0x7FFF0000
 
 _LD_ABS = 0x20  # BPF_LD | BPF_W | BPF_ABS
 _JEQ = 0x15  # BPF_JMP | BPF_JEQ | BPF_K
+_JGT = 0x25  # BPF_JMP | BPF_JGT | BPF_K
 _JGE = 0x35  # BPF_JMP | BPF_JGE | BPF_K
 _JSET = 0x45  # BPF_JMP | BPF_JSET | BPF_K
 _RET = 0x06  # BPF_RET | BPF_K
@@ -92,9 +93,66 @@ def _errno(code: int) -> int:
     return _RET_ERRNO | code
 
 
+def _runs(numbers: list[int]) -> list[tuple[int, int]]:
+    """Group sorted numbers into inclusive ranges of consecutive numbers."""
+    runs: list[tuple[int, int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], number)
+        else:
+            runs.append((number, number))
+    return runs
+
+
+def _signal_body(own_pid: int) -> list[bytes]:
+    return [
+        _insn(_LD_ABS, 0, 0, _arg(0)),
+        _insn(_JEQ, 0, 1, own_pid),
+        _insn(_RET, 0, 0, _RET_ALLOW),
+        _insn(_RET, 0, 0, _errno(errno.EPERM)),
+    ]
+
+
+def _open_body(flags_index: int) -> list[bytes]:
+    return [
+        _insn(_LD_ABS, 0, 0, _arg(flags_index)),
+        _insn(_JSET, 0, 1, _WRITE_FLAGS),
+        _insn(_RET, 0, 0, _errno(errno.EPERM)),
+        _insn(_RET, 0, 0, _RET_ALLOW),
+    ]
+
+
+def _rules(own_pid: int) -> list[tuple[int, int, list[bytes]]]:
+    """Return (first, last, body) per range of syscall numbers, sorted; every body returns."""
+    eperm = [_insn(_RET, 0, 0, _errno(errno.EPERM))]
+    rules = [(first, last, eperm) for first, last in _runs(sorted(DENIED.values()))]
+    # glibc falls back from clone3 (whose flags sit in memory BPF cannot read) to clone.
+    rules.append((_CLONE3, _CLONE3, [_insn(_RET, 0, 0, _errno(errno.ENOSYS))]))
+    clone = [
+        _insn(_LD_ABS, 0, 0, _arg(0)),
+        _insn(_JSET, 2, 0, _CLONE_NAMESPACES),
+        _insn(_JSET, 0, 1, _CLONE_THREAD),
+        _insn(_RET, 0, 0, _RET_ALLOW),
+        _insn(_RET, 0, 0, _errno(errno.EPERM)),
+    ]
+    rules.append((_CLONE, _CLONE, clone))
+    rules += [(_OPEN, _OPEN, _open_body(1)), (_OPENAT, _OPENAT, _open_body(2))]
+    for number in (_KILL, _TKILL, _TGKILL, _RT_SIGQUEUEINFO, _RT_TGSIGQUEUEINFO):
+        rules.append((number, number, _signal_body(own_pid)))
+    rules.sort(key=lambda rule: rule[0])
+    for (_, last, _), (first, _, _) in zip(rules, rules[1:], strict=False):
+        if first <= last:
+            raise ValueError(f"seccomp rules overlap at syscall {first}")
+    return rules
+
+
 def build_filter(own_pid: int) -> bytes:
-    """Return the BPF program; signals may only target `own_pid` (the calling process)."""
-    eperm = _errno(errno.EPERM)
+    """Return the BPF program; signals may only target `own_pid` (the calling process).
+
+    The syscall number stays in the accumulator while the program walks the rules in
+    ascending order and allows as soon as the number is below the next rule: short to run,
+    and short for the kernel to check and JIT when each child installs it.
+    """
     program = [
         _insn(_LD_ABS, 0, 0, _OFF_ARCH),
         _insn(_JEQ, 1, 0, _AUDIT_ARCH_X86_64),
@@ -103,46 +161,12 @@ def build_filter(own_pid: int) -> bytes:
         _insn(_JGE, 0, 1, _X32_SYSCALL_BIT),
         _insn(_RET, 0, 0, _RET_KILL_PROCESS),
     ]
-
-    def block(number: int, body: list[bytes]) -> None:
-        program.append(_insn(_LD_ABS, 0, 0, _OFF_NR))
-        program.append(_insn(_JEQ, 0, len(body), number))
+    for first, last, body in _rules(own_pid):
+        # Only a body loads arguments, and every body returns: A holds the number otherwise.
+        program.append(_insn(_JGE, 1, 0, first))
+        program.append(_insn(_RET, 0, 0, _RET_ALLOW))
+        program.append(_insn(_JGT, len(body), 0, last))
         program.extend(body)
-
-    for number in sorted(DENIED.values()):
-        block(number, [_insn(_RET, 0, 0, eperm)])
-    # glibc falls back from clone3 (whose flags sit in memory BPF cannot read) to clone.
-    block(_CLONE3, [_insn(_RET, 0, 0, _errno(errno.ENOSYS))])
-    block(
-        _CLONE,
-        [
-            _insn(_LD_ABS, 0, 0, _arg(0)),
-            _insn(_JSET, 2, 0, _CLONE_NAMESPACES),
-            _insn(_JSET, 0, 1, _CLONE_THREAD),
-            _insn(_RET, 0, 0, _RET_ALLOW),
-            _insn(_RET, 0, 0, eperm),
-        ],
-    )
-    for number, index in ((_OPEN, 1), (_OPENAT, 2)):
-        block(
-            number,
-            [
-                _insn(_LD_ABS, 0, 0, _arg(index)),
-                _insn(_JSET, 0, 1, _WRITE_FLAGS),
-                _insn(_RET, 0, 0, eperm),
-                _insn(_RET, 0, 0, _RET_ALLOW),
-            ],
-        )
-    for number in (_KILL, _TKILL, _TGKILL, _RT_SIGQUEUEINFO, _RT_TGSIGQUEUEINFO):
-        block(
-            number,
-            [
-                _insn(_LD_ABS, 0, 0, _arg(0)),
-                _insn(_JEQ, 0, 1, own_pid),
-                _insn(_RET, 0, 0, _RET_ALLOW),
-                _insn(_RET, 0, 0, eperm),
-            ],
-        )
     program.append(_insn(_RET, 0, 0, _RET_ALLOW))
     return b"".join(program)
 
@@ -169,6 +193,39 @@ def set_no_new_privs() -> None:
 def install(own_pid: int) -> None:
     """Install the filter on the calling thread (no_new_privs must already be set)."""
     install_program(build_filter(own_pid))
+
+
+# Above pid_max (at most 2**22): never a real pid, so an unpatched program allows no signal.
+_PID_PLACEHOLDER = 0x7FFFFFFF
+
+
+class PreparedFilter:
+    """The filter assembled once, before forking; each child writes its pid in and installs it.
+
+    Building the program and the ctypes structures costs a child far more (copy-on-write
+    faults in ctypes and this module) than patching the pid into an inherited buffer.
+    """
+
+    def __init__(self) -> None:
+        program = build_filter(_PID_PLACEHOLDER)
+        target = _insn(_JEQ, 0, 1, _PID_PLACEHOLDER)
+        self._pid_offsets = [
+            offset + 4
+            for offset in range(0, len(program), 8)
+            if program[offset : offset + 8] == target
+        ]
+        self._buffer = ctypes.create_string_buffer(program, len(program))
+        self._fprog = _SockFprog(len(program) // 8, ctypes.cast(self._buffer, ctypes.c_void_p))
+        self._fprog_ref = ctypes.byref(self._fprog)
+        self._prctl = _libc.prctl
+
+    def install(self, own_pid: int) -> None:
+        """Install the filter on the calling thread; signals may only target `own_pid`."""
+        for offset in self._pid_offsets:
+            struct.pack_into("<I", self._buffer, offset, own_pid)
+        if self._prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, self._fprog_ref, 0, 0) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err))
 
 
 def install_program(program: bytes) -> None:

@@ -122,3 +122,60 @@ def test_deeply_nested_manifest_is_rejected():
         manifest = {"l": [manifest]}
     with pytest.raises(codec.MalformedFrame):
         codec.decode(_frame(manifest))
+
+
+def _npy(text: str, data: bytes = b"") -> bytes:
+    header = (text + " " * (-(10 + len(text) + 1) % 64) + "\n").encode("latin1")
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header + data
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.asfortranarray(np.arange(6.0).reshape(2, 3)),
+        np.arange(12.0)[::3],
+        np.zeros(3, dtype=">i4"),
+        np.array(["ab", "c"]),
+        np.array([b"xy"]),
+        np.array([1 + 2j], dtype=np.complex64),
+        np.zeros(2, dtype="datetime64[ms]"),
+        np.zeros(2, dtype=[("a", "<f8"), ("b", "<i2")]),
+        np.zeros((2, 0, 3)),
+    ],
+    ids=["fortran", "strided", "big-endian", "unicode", "bytes", "complex64", "datetime",
+         "structured", "empty"],
+)  # fmt: skip
+def test_array_round_trips_as_np_load_would_read_it(array):
+    blob = codec._save(array)
+    import io
+
+    expected = np.load(io.BytesIO(blob), allow_pickle=False)
+    back = codec.decode(codec.encode(array))
+    assert back.dtype == expected.dtype == array.dtype
+    assert back.shape == array.shape
+    assert back.flags.f_contiguous == expected.flags.f_contiguous
+    assert back.flags.writeable
+    np.testing.assert_array_equal(back, array)
+
+
+def test_decoded_arrays_are_writable_copies_of_the_frame():
+    frame = codec.encode([np.zeros(3)])
+    back = codec.decode(frame)[0]
+    back += 1
+    np.testing.assert_array_equal(codec.decode(frame)[0], np.zeros(3))
+
+
+@pytest.mark.parametrize(
+    "blob",
+    [
+        _npy("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", b"\x00" * 8),
+        _npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", b"\x00" * 8),
+        _npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", b"\x00" * 4),
+        _npy("{'descr': '<f8', 'fortran_order': maybe, 'shape': (1,), }", b"\x00" * 8),
+        _npy("{'descr': __import__('os'), 'fortran_order': False, 'shape': (1,), }"),
+    ],
+    ids=["object", "short-data", "truncated", "bad-literal", "code-in-header"],
+)
+def test_hand_made_npy_blob_that_np_load_would_refuse_is_malformed(blob):
+    with pytest.raises(codec.MalformedFrame):
+        codec.decode(_frame({"a": 0}, [blob]))
