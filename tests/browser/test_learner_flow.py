@@ -179,11 +179,13 @@ def test_learner_flow(live_server, worker, seeded_course, browser_page):
     section = page.locator(f"#question-{question.slug}")
     section.locator(".feedback.bad").wait_for()
     assert "Not right yet." in section.inner_text()
+    assert section.locator(".explanation").count() == 0, "a wrong answer shows no explanation"
     shot(page, "05-question-wrong", phone=False, element=section)
     section.locator(f"label[for=choice-{right.id}]").click()
     section.get_by_role("button", name="Check answer").click()
     page.locator(f"#question-{question.slug} .feedback.ok").wait_for()
     assert "Correct." in page.locator(f"#question-{question.slug}").inner_text()
+    assert page.locator(f"#question-{question.slug} .explanation").is_visible()
     assert page.evaluate("window.__noReload === true"), "answering reloaded the page"
     shot(page, "06-question-right", phone=False, element=page.locator(f"#question-{question.slug}"))
 
@@ -223,10 +225,17 @@ def test_learner_flow(live_server, worker, seeded_course, browser_page):
     shot(page, "10-exercise-passed")
     shot(page, "10-verdict-passed", phone=False, element=verdict)
 
-    # 7. The history lists both submissions; the course progress moved.
-    page.reload()
+    # 7. The history lists both submissions, live and after a reload; the course progress moved.
     rows = page.locator("table.history tbody tr")
+    page.wait_for_function("document.querySelectorAll('table.history tbody tr').length === 2")
+    assert page.locator("section[data-history]").is_visible()
+    newest, older = rows.nth(0).inner_text().lower(), rows.nth(1).inner_text().lower()
+    assert "passed" in newest and "100%" in newest and "open in editor" in newest
+    assert "failed" in older
+    assert page.evaluate("window.__noReload === true"), "the history needed a reload"
+    page.reload()
     assert rows.count() == 2
+    assert rows.nth(0).inner_text().lower() == newest
     page.goto(f"{base}{seeded_course.get_absolute_url()}")
     after = int(page.locator("#course-progress").get_attribute("value"))
     assert after == before + 4  # the lesson read, two questions right, one exercise passed
