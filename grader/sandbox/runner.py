@@ -5,9 +5,11 @@ scrubbed environment. It imports nothing from the project but its three sibling 
 (codec, landlock, seccomp), loaded by path, which import only the standard library and NumPy.
 
 Protocol on the control socket (SOCK_SEQPACKET, one JSON message per packet, fds as
-SCM_RIGHTS): the zygote first sends {"hello": ...}; the worker sends {"run": ...} with three
-fds (job memfd, result pipe, output pipe); the zygote answers {"pid": ...} with a pidfd of
-the child, later {"exit": ...}. {"kill": true} from the worker kills the running child.
+SCM_RIGHTS): the zygote first sends {"hello": ...}, then {"standby": pid} with the standby
+child's job channel and a pidfd for each child it forks ahead, and {"exit": pid, ...} when a
+child has been reaped. The worker hands a job (three fds: job memfd, result pipe, output pipe)
+straight to a standby child over its channel, then tells the zygote {"took": pid} so that a
+replacement is forked while the job runs; {"kill": pid} kills a child's process group.
 The job itself (code and arguments) never passes through the zygote: only the child reads it.
 """
 
@@ -186,6 +188,9 @@ def main() -> None:
     applied["pid"] = os.getpid()
     seccomp_filter = seccomp.PreparedFilter() if seccomp.supported() else None
     _warm_up()
+    # Ctrl-C semantics and inherited handlers are not the learner's business; the children
+    # inherit the default disposition from here.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     _send(control, {"hello": applied})
     # Everything imported so far is shared with the children: keep the collector off those pages.
     gc.collect()
@@ -215,7 +220,9 @@ def _send(control: socket.socket, message: dict, fds: list[int] | None = None) -
 class Zygote:
     """Keep STANDBY children forked ahead; the worker hands each job straight to one of them.
 
-    The zygote only forks, reaps and reports: it never sees a job's code or data.
+    The zygote only forks, reaps and reports: it never sees a job's code or data. The worker
+    says which standby it took, and the replacement is forked at once, while the job runs,
+    rather than once the job's child has died.
     """
 
     STANDBY = 2
@@ -235,21 +242,27 @@ class Zygote:
         self.vm_baseline = vm_baseline
         self.counter = 0
         self.children: dict[int, tuple[int, str]] = {}  # pid -> (pidfd, scratch)
+        self.by_pidfd: dict[int, int] = {}
+        self.taken: set[int] = set()
         self.poller = select.poll()
 
     def serve(self) -> None:
         self.poller.register(self.control, select.POLLIN)
-        for _ in range(self.STANDBY):
-            self._fork_standby()
+        self._top_up()
         while True:
-            for fd, events in self.poller.poll():
+            for fd, _ in self.poller.poll():
                 if fd == self.control.fileno():
-                    if not self._handle_control(events):
+                    if not self._handle_control():
                         return
                 else:
                     self._reap(fd)
+            self._top_up()
 
-    def _handle_control(self, events: int) -> bool:
+    def _top_up(self) -> None:
+        while len(self.children) - len(self.taken) < self.STANDBY:
+            self._fork_standby()
+
+    def _handle_control(self) -> bool:
         try:
             data = self.control.recv(65536)
         except OSError:
@@ -259,9 +272,13 @@ class Zygote:
                 _killpg(pid)
             return False
         with contextlib.suppress(ValueError, TypeError, AttributeError):
-            pid = json.loads(data).get("kill")
+            message = json.loads(data)
+            pid = message.get("kill")
             if pid in self.children:
                 _killpg(pid)
+            pid = message.get("took")
+            if pid in self.children:
+                self.taken.add(pid)
         return True
 
     def _fork_standby(self) -> None:
@@ -287,6 +304,7 @@ class Zygote:
         theirs.close()
         pidfd = os.pidfd_open(pid)
         self.children[pid] = (pidfd, scratch)
+        self.by_pidfd[pidfd] = pid
         self.poller.register(pidfd, select.POLLIN)
         try:
             _send(self.control, {"standby": pid}, [ours.fileno(), pidfd])
@@ -296,8 +314,9 @@ class Zygote:
             ours.close()
 
     def _reap(self, pidfd: int) -> None:
-        pid = next(p for p, (fd, _) in self.children.items() if fd == pidfd)
+        pid = self.by_pidfd.pop(pidfd)
         _, scratch = self.children.pop(pid)
+        self.taken.discard(pid)
         self.poller.unregister(pidfd)
         os.close(pidfd)
         _, status, usage = os.wait4(pid, 0)
@@ -311,7 +330,6 @@ class Zygote:
             _send(self.control, {"exit": pid, "status": status, "cpu": cpu})
         except OSError:
             sys.exit(0)
-        self._fork_standby()
 
 
 def _killpg(pgid: int) -> None:
@@ -383,8 +401,6 @@ def _prepare_standby(channel: int, ruleset: int, scratch: str) -> None:
     if keep_ruleset >= 0:
         landlock.restrict_self(RULESET_FD)
     os.close(RULESET_FD)
-    # Ctrl-C semantics and inherited handlers are not the learner's business.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
     # Touch what every job touches, so its pages are copied now rather than during the job.
     codec.decode(codec.encode([np.zeros(2), 1.5, "x", (None, True), {"k": np.float64(1)}]))
     compile("def f(x):\n    return x\n", SUBMISSION_FILENAME, "exec", dont_inherit=True)

@@ -290,11 +290,15 @@ class Sandbox:
                 try:
                     data = json.dumps(header).encode()
                     socket.send_fds(channel, [data], [job_fd, result_w, output_w])
-                    break
                 except OSError:
                     os.close(pidfd)  # that standby died; its exit report comes later
+                    continue
                 finally:
                     channel.close()
+                # The zygote forks the replacement now, while this job runs.
+                with contextlib.suppress(OSError):
+                    self._control.send(json.dumps({"took": pid}).encode())
+                break
         except BaseException:
             os.close(result_r)
             os.close(output_r)

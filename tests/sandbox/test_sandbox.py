@@ -183,3 +183,11 @@ def test_sandbox_works_from_a_plain_python_process_without_django(tmp_path):
         capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
     assert out.stdout.strip() == "42"
+
+
+def test_replacement_standby_is_forked_while_the_job_runs(sandbox):
+    sandbox.run("def f():\n    return 1\n", "f", [[]])
+    result = sandbox.run("import time\ndef f():\n    time.sleep(0.3)\n    return 2\n", "f", [[]])
+    assert result.outcomes[0].value == 2
+    # Both standbys were announced before the job's own child ended.
+    assert len(sandbox._ready) == 2
