@@ -1,17 +1,21 @@
 """End-to-end benchmark of the submission pipeline: HTTP API → Redis → Celery → database.
 
     .venv/bin/python bench/e2e.py [--database sqlite|postgres|both] [--url URL]
+                                  [--concurrency N] [--web-workers N] [--web-threads N]
 
-Starts its own stack on free ports (embedded Redis, Celery workers, gunicorn) against a fresh
-SQLite file or a throwaway PostgreSQL cluster, or uses a running site with --url (then this
-process must see the same database through DATABASE_URL). Latencies come from the server's own
-timestamps (graded_at - created_at). Every figure is printed next to the baseline measured in
-the same run: grading the same code in this process, without web, queue or database.
+Starts its own stack on free ports (embedded Redis, Celery workers, gunicorn, with the commands
+and sizes `make run` uses unless overridden) against a fresh SQLite file or a throwaway
+PostgreSQL cluster, or uses a running site with --url (then this process must see the same
+database through DATABASE_URL). Latencies come from the server's own timestamps (graded_at -
+created_at). Every figure is printed next to the baseline measured in the same run: grading
+the same code in this process, without web, queue or database. With its own stack it also
+reports the CPU time each part (web, worker, sandbox, Redis, this client) spent per submission.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import secrets
 import shutil
@@ -71,9 +75,9 @@ def manage(env: dict[str, str], *args: str) -> None:
     )  # fmt: skip
 
 
-def start_site(database: str) -> Site:
+def start_site(database: str, concurrency: int, web_workers: int, web_threads: int) -> Site:
     """Start Redis, a database, migrations, Celery workers and gunicorn on free ports."""
-    from config.stack import Stack
+    from config.stack import Stack, celery_worker_argv, gunicorn_argv, wait_for_port
     from tests.services import PostgresServer, free_port
 
     workdir = Path(tempfile.mkdtemp(prefix="unrolled-bench-"))
@@ -105,20 +109,14 @@ def start_site(database: str) -> Site:
         env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
         manage(env, "migrate", "--noinput")
         manage(env, "createcachetable")
-        celery = [sys.executable, "-m", "celery", "-A", "config"]
-        stack.start(
-            "worker (live)",
-            [*celery, "worker", "-Q", "live", "-c", "2", "-n", "live@%h", "-l", "WARNING",
-             "--without-gossip", "--without-mingle"],
-        )  # fmt: skip
+        stack.start("worker (live)", celery_worker_argv("live", concurrency, "WARNING"))
         web_port = free_port()
         web = stack.start(
             "web",
-            [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{web_port}",
-             "--workers", "2", "--threads", "8", "--log-level", "warning"],
-        )  # fmt: skip
-        from config.stack import wait_for_port
-
+            gunicorn_argv(
+                "127.0.0.1", web_port, workers=web_workers, threads=web_threads, access_log=False
+            ),
+        )
         wait_for_port("127.0.0.1", web_port, 30, web)
         site.url = f"http://127.0.0.1:{web_port}"
     except BaseException:
@@ -132,6 +130,73 @@ def setup_django(env: dict[str, str]) -> None:
     import django
 
     django.setup()
+
+
+# -- where the CPU goes -----------------------------------------------------------------------------
+
+
+def _proc_stat(pid: str) -> tuple[int, float, str] | None:
+    """Return (parent pid, CPU seconds of the process and its reaped children, command line)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat_file:
+            stat = stat_file.read()
+        with open(f"/proc/{pid}/cmdline", "rb") as cmd_file:
+            cmdline = cmd_file.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()
+    ticks = sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    return int(fields[1]), ticks / os.sysconf("SC_CLK_TCK"), cmdline
+
+
+def cpu_by_part(site: Site) -> Counter:
+    """Return CPU seconds used so far by each part of the stack started by this process.
+
+    A process's own time plus that of its children it has reaped, summed over the live
+    processes below this one: a sandbox run's time reaches its zygote when the zygote reaps it.
+    """
+    tops = {proc.pid: name.split(" ")[0] for name, proc in site.stack.processes}  # type: ignore[attr-defined]
+    table = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (found := _proc_stat(entry)) is not None:
+            table[int(entry)] = found
+    me = os.getpid()
+    parts: Counter = Counter()
+    for pid, (_, cpu_s, cmdline) in table.items():
+        chain, cursor = [], pid
+        while cursor in table and cursor != me:
+            chain.append(cursor)
+            cursor = table[cursor][0]
+        if cursor != me:
+            continue
+        top = next((tops[p] for p in chain if p in tops), None)
+        if "grader/sandbox/" in cmdline:
+            parts["sandbox"] += cpu_s
+        elif top is not None:
+            parts[top] += cpu_s
+        elif "postgres" in cmdline:
+            parts["postgres"] += cpu_s
+    times = os.times()
+    parts["this client"] += times.user + times.system
+    return parts
+
+
+@contextlib.contextmanager
+def cpu_report(site: Site | None, submissions: list[int]):
+    """Print, after the block, the CPU milliseconds each part spent per submission."""
+    before = cpu_by_part(site) if site is not None else None
+    yield
+    if before is None or not submissions:
+        return
+    after = cpu_by_part(site)
+    per = {part: (after[part] - before[part]) * 1000 / len(submissions) for part in after}
+    total = sum(per.values())
+    cores = os.cpu_count() or 1
+    shown = ", ".join(f"{part} {ms:.1f}" for part, ms in sorted(per.items(), key=lambda i: -i[1]))
+    print(
+        f"  CPU per submission: {total:.1f} ms ({shown}); {cores} cores cap the whole machine "
+        f"at {cores * 1000 / total:.0f} submissions/s"
+    )
 
 
 # -- data ----------------------------------------------------------------------------------------
@@ -207,17 +272,22 @@ def submit(url: str, slug: str, token: str, code: str) -> tuple[int, int | None]
     return response.status_code, None
 
 
-def wait_graded(ids: list[int], timeout_s: float) -> float:
-    """Wait until every id is final (read from the database); return when that happened."""
+def wait_graded(ids: list[int], timeout_s: float, poll_s: float = 0.02) -> float:
+    """Wait until every id is final (read from the database); return when that happened.
+
+    Each poll is one indexed query over the ids' range (nothing else submits meanwhile), so
+    that watching a flood costs this process little of the CPU it shares with the stack.
+    """
     from exercises.models import Submission
 
+    if not ids:
+        return time.monotonic()
     deadline = time.monotonic() + timeout_s
-    pending = set(ids)
-    while pending and time.monotonic() < deadline:
-        done = Submission.objects.filter(id__in=pending, status__in=Submission.FINAL)
-        pending -= set(done.values_list("id", flat=True))
-        if pending:
-            time.sleep(0.02)
+    unfinished = Submission.objects.filter(id__range=(min(ids), max(ids))).exclude(
+        status__in=Submission.FINAL
+    )
+    while unfinished.exists() and time.monotonic() < deadline:
+        time.sleep(poll_s)
     return time.monotonic()
 
 
@@ -293,11 +363,15 @@ def audit(ids: list[int], usernames_prefix: str, submitted: int) -> dict[str, in
     }
 
 
-def run(database: str, url: str | None) -> int:
+def run(args: argparse.Namespace) -> int:
     site = None
+    url = args.url
     if url is None:
-        print(f"\n== {database}: starting Redis, database, worker (live, 2 processes), gunicorn …")
-        site = start_site(database)
+        print(
+            f"\n== {args.database}: starting Redis, database, worker (live, {args.concurrency} "
+            f"processes), gunicorn ({args.web_workers} workers × {args.web_threads} threads) …"
+        )
+        site = start_site(args.database, args.concurrency, args.web_workers, args.web_threads)
         url = site.url
         setup_django(site.env)
     else:
@@ -306,18 +380,18 @@ def run(database: str, url: str | None) -> int:
 
         django.setup()
     try:
-        return measure(database, url)
+        return measure(url, site)
     finally:
         if site is not None:
             site.stop()
 
 
-def measure(database: str, url: str) -> int:
+def measure(url: str, site: Site | None) -> int:
     from django.db import connection
 
     slug, code = create_exercise()
     vendor = connection.vendor
-    print(f"site {url}, database {vendor}, exercise {slug}")
+    print(f"site {url}, database {vendor}, exercise {slug}, {os.cpu_count()} cores")
 
     base_ms = baseline_in_process(slug, code)
     print(f"\nbaseline: grading in this process (no web, queue, DB), p50 {base_ms:.1f} ms")
@@ -339,14 +413,18 @@ def measure(database: str, url: str) -> int:
 
     sustained_tokens = create_learners("sustained", 300)
     plan = sustained_tokens * 4
-    started = time.monotonic()
-    ids, codes = flood(url, slug, code, plan, 32)
-    accepted_s = time.monotonic() - started
-    wait_graded(ids, 180)
+    ids: list[int] = []
+    print(f"\nsustained: {len(plan)} submissions from 32 clients")
+    with cpu_report(site, ids):
+        started = time.monotonic()
+        accepted, codes = flood(url, slug, code, plan, 32)
+        ids += accepted
+        accepted_s = time.monotonic() - started
+        wait_graded(ids, 180, poll_s=0.1)
     span = graded_span_s(ids)
     rate = len(ids) / span
     print(
-        f"\nsustained: {len(plan)} submissions from 32 clients ({dict(codes)}), "
+        f"  answers {dict(codes)}, "
         f"accepted in {accepted_s:.1f} s ({len(ids) / accepted_s:.0f}/s)\n"
         f"  graded {len(ids)} in {span:.1f} s (first created → last graded): "
         f"{rate:.0f} submissions/s (target ≥ {TARGETS['throughput_per_s']}); "
@@ -356,16 +434,19 @@ def measure(database: str, url: str) -> int:
 
     burst_tokens = create_learners("burst", 200)
     plan = [token for token in burst_tokens for _ in range(10)]
-    started = time.monotonic()
-    ids, codes = flood(url, slug, code, plan, 64)
-    accepted_s = time.monotonic() - started
-    done_at = wait_graded(ids, 240)
+    ids = []
+    print("\nburst: 2,000 submissions, 200 learners × 10, 64 concurrent clients")
+    with cpu_report(site, ids):
+        started = time.monotonic()
+        accepted, codes = flood(url, slug, code, plan, 64)
+        ids += accepted
+        accepted_s = time.monotonic() - started
+        done_at = wait_graded(ids, 240, poll_s=0.1)
     drained_s = done_at - started
     report = audit(ids, "burst", len(plan))
     print(
-        f"\nburst: 2,000 submissions, 200 learners × 10, 64 concurrent clients: {dict(codes)}\n"
-        f"  all accepted after {accepted_s:.1f} s; queue drained {drained_s:.1f} s after the "
-        f"first request (target ≤ {TARGETS['burst_drain_s']} s); server span "
+        f"  answers {dict(codes)}, all accepted after {accepted_s:.1f} s; "
+        f"queue drained {drained_s:.1f} s after the first request (target ≤ {TARGETS['burst_drain_s']} s); server span "
         f"{graded_span_s(ids):.1f} s\n  audit: {report}"
     )
     ok = report["lost"] == 0 and report["duplicated rows"] == 0 and codes.get(202) == len(plan)
@@ -373,17 +454,30 @@ def measure(database: str, url: str) -> int:
 
 
 def main() -> int:
+    from config.stack import GRADING_CONCURRENCY, WEB_THREADS, WEB_WORKERS
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--url", help="benchmark a running site instead of starting one")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=GRADING_CONCURRENCY,
+        help="grading processes of the live worker (default: make run's)",
+    )
+    parser.add_argument("--web-workers", type=int, default=WEB_WORKERS)
+    parser.add_argument("--web-threads", type=int, default=WEB_THREADS)
+    args = parser.parse_args()  # fmt: skip
     if args.database == "both" and args.url is None:
         # One Django set-up per process: each database gets its own run of this script.
         status = 0
         for database in ("sqlite", "postgres"):
-            status |= subprocess.run([sys.executable, __file__, "--database", database]).returncode
+            argv = [sys.executable, __file__, "--database", database]
+            argv += ["--concurrency", str(args.concurrency)]
+            argv += ["--web-workers", str(args.web_workers), "--web-threads", str(args.web_threads)]
+            status |= subprocess.run(argv).returncode
         return status
-    return run(args.database, args.url)
+    return run(args)
 
 
 if __name__ == "__main__":

