@@ -7,6 +7,7 @@ the sandbox; this module compares the decoded results in the trusted process.
 from __future__ import annotations
 
 import ast
+import builtins
 import dataclasses
 import hashlib
 import json
@@ -31,7 +32,7 @@ from grader.compare import (
     outputs_match,
     to_jsonable,
 )
-from grader.sandbox import Limits, RunResult, Sandbox, SandboxUnavailable, codec
+from grader.sandbox import CallOutcome, Limits, RunResult, Sandbox, SandboxUnavailable, codec
 
 __all__ = [
     "ExerciseBroken",
@@ -50,6 +51,16 @@ __all__ = [
 Status = Literal["passed", "failed", "error"]
 
 STDOUT_LIMIT_CHARS = 8 * 1024
+# Names a hidden case's exception may be reported by: the sandboxed process is the learner's,
+# so any other text it sends about a hidden case could carry that case's inputs.
+_BUILTIN_EXCEPTION_NAMES = frozenset(
+    name
+    for name, value in vars(builtins).items()
+    if isinstance(value, type) and issubclass(value, BaseException)
+)
+_HIDDEN_OUTPUT_NOTE = "[Output printed on hidden cases is not shown.]"
+# Run errors whose sentence the worker writes from what it measured, never from the code's text.
+_MEASURED_ERRORS = ("timeout", "memory", "output", "crash")
 # Encoded results (return values and arguments after the calls) a run may send back. Trusted
 # code gets a generous cap; a learner gets a few times what the reference needed.
 _TRUSTED_OUTPUT_BYTES = 64 * 1024 * 1024
@@ -161,9 +172,11 @@ class TestResult:
     inputs: dict[str, Any] | None = None
     expected: Any = None
     actual: Any = None
+    # What the learner's code printed on this case (visible cases only).
+    stdout: str = ""
 
     def to_dict(self, *, detail: bool = False) -> dict[str, Any]:
-        """Return the case as JSON; `detail` adds components and, if visible, the values."""
+        """Return the case as JSON; `detail` adds components and, if visible, values and output."""
         data: dict[str, Any] = {"name": self.name, "passed": self.passed, "message": self.message}
         if detail:
             data["visible"] = self.visible
@@ -172,6 +185,7 @@ class TestResult:
                 data["inputs"] = self.inputs
                 data["expected"] = self.expected
                 data["actual"] = self.actual
+                data["stdout"] = self.stdout
         return data
 
 
@@ -290,29 +304,16 @@ def grade(
     if prepared.problem is not None:
         raise ExerciseBroken(f"Exercise {spec.slug!r} cannot grade: {prepared.problem}")
     indices = _case_indices(prepared, visible_only)
-    run = sandbox.run(
-        code,
-        spec.entry_point,
-        [prepared.cases[index].args for index in indices],
-        limits=_limits(spec, prepared.output_bytes),
-    )
-    stdout = (run.stdout or "")[:STDOUT_LIMIT_CHARS]
-    if run.status != "ok":
-        message = run.error or "Your code could not be run."
-        return Verdict(
-            exercise=spec.slug,
-            status="error",
-            score=0.0,
-            tests=[TestResult("Running your code", False, message, visible=True)],
-            message=message,
-            stdout=stdout,
-            duration_ms=_elapsed_ms(started),
-        )
-    tests, passed_checks, total_checks, mutated = _judge(prepared, indices, run.outcomes)
+    runs = _run_learner(spec, prepared, sandbox, code, indices)
+    if isinstance(runs, Verdict):
+        runs.duration_ms = _elapsed_ms(started)
+        return runs
+    outcomes, stdout = runs
+    tests, passed_checks, total_checks, mutated = _judge(prepared, indices, outcomes)
     status: Status = "passed" if passed_checks == total_checks else "failed"
     mistake = None
     if status == "failed":
-        mistake = _matching_mistake(prepared, indices, run.outcomes, mutated)
+        mistake = _matching_mistake(prepared, indices, outcomes, mutated)
     if status == "passed":
         message = f"All {total_checks} checks passed."
     else:
@@ -330,6 +331,76 @@ def grade(
         message=message,
         stdout=stdout,
         duration_ms=_elapsed_ms(started),
+    )
+
+
+def _run_learner(
+    spec: ExerciseSpec, prepared: PreparedExercise, sandbox: Sandbox, code: str, indices: list[int]
+) -> tuple[list[CallOutcome | None], str] | Verdict:
+    """Run the learner's code on the visible cases, then apart on the hidden ones.
+
+    Return the outcomes in the order of `indices` and the printed text a learner may see, or
+    an error verdict. The hidden cases run in a process of their own: the learner controls
+    the sandboxed process, so in a run that had hidden inputs every printed line, message and
+    even a later visible case's output could carry them. Only measured facts (values, built-in
+    exception names, line numbers, limits) come back from the hidden run. The first run always
+    happens, with no call if there are no visible cases, so that loading errors and what the
+    module prints while loading are shown from a process that never held a hidden input.
+    """
+    limits = _limits(spec, prepared.output_bytes)
+    visible = [index for index in indices if prepared.cases[index].visible]
+    hidden = [index for index in indices if not prepared.cases[index].visible]
+    shown = sandbox.run(
+        code, spec.entry_point, [prepared.cases[index].args for index in visible], limits=limits
+    )
+    if shown.status != "ok":
+        message = shown.error or "Your code could not be run."
+        text = _join_output([("", shown.load_stdout), ("", shown.stdout)])
+        return _error_verdict(spec, message, text)
+    outcomes: dict[int, CallOutcome] = dict(zip(visible, shown.outcomes, strict=False))
+    stdout = _join_output(
+        [("", shown.load_stdout)]
+        + [(prepared.cases[i].name, o.stdout) for i, o in outcomes.items()]
+        + [("", shown.stdout)]
+    )
+    if hidden:
+        secret = sandbox.run(
+            code, spec.entry_point, [prepared.cases[index].args for index in hidden], limits=limits
+        )
+        if secret.status != "ok":
+            if secret.error_kind in _MEASURED_ERRORS and secret.error:
+                message = f"On the hidden cases: {secret.error}"
+            else:
+                message = "Your code stopped on the hidden cases before returning its results."
+            return _error_verdict(spec, message, stdout)
+        if secret.stdout or any(o.stdout for o in secret.outcomes):
+            stdout = _join_output([("", stdout), ("", _HIDDEN_OUTPUT_NOTE)])
+        code_lines = code.count("\n") + 1
+        for index, outcome in zip(hidden, secret.outcomes, strict=False):
+            outcomes[index] = _hidden_facts(outcome, code_lines)
+    return [outcomes.get(index) for index in indices], stdout
+
+
+def _join_output(parts: list[tuple[str, str]]) -> str:
+    """Return the printed text of several steps, each under its case name, capped."""
+    blocks = []
+    for name, text in parts:
+        if not text:
+            continue
+        if not text.endswith("\n"):
+            text += "\n"
+        blocks.append(f"[{name}]\n{text}" if name else text)
+    return "".join(blocks)[:STDOUT_LIMIT_CHARS]
+
+
+def _error_verdict(spec: ExerciseSpec, message: str, stdout: str) -> Verdict:
+    return Verdict(
+        exercise=spec.slug,
+        status="error",
+        score=0.0,
+        tests=[TestResult("Running your code", False, message, visible=True)],
+        message=message,
+        stdout=stdout,
     )
 
 
@@ -558,10 +629,7 @@ def _judge(
         names = prepared.components[index]
         outcome = outcomes[position] if position < len(outcomes) else None
         if outcome is None or not outcome.ok:
-            exception = outcome.exception if outcome is not None else None
-            message = (
-                f"Your function raised {exception}." if exception else "This case did not run."
-            )
+            message = _raised_message(outcome, case.visible)
             components = [ComponentResult(name, False, message) for name in names]
             mutated.append(False)
         else:
@@ -589,6 +657,7 @@ def _judge(
         total_checks += len(components)
         test = TestResult(case.name, passed, message, case.visible, components)
         if case.visible:
+            test.stdout = outcome.stdout if outcome is not None else ""
             test.inputs = {
                 _arg_name(prepared.arg_names, i): to_jsonable(arg)
                 for i, arg in enumerate(case.args)
@@ -597,6 +666,34 @@ def _judge(
             test.actual = to_jsonable(outcome.value) if outcome is not None and outcome.ok else None
         tests.append(test)
     return tests, passed_checks, total_checks, mutated
+
+
+def _raised_message(outcome: CallOutcome | None, visible: bool) -> str:
+    """Say how a call failed: the whole exception on a visible case, its kind on a hidden one."""
+    if outcome is None:
+        return "This case did not run."
+    if visible:
+        if not outcome.exception:
+            return "This case did not run."
+        return f"Your function raised {outcome.exception}."
+    name = outcome.exception_type or "an exception"
+    where = f" at line {outcome.exception_line}" if outcome.exception_line else ""
+    return f"Your function raised {name}{where} on this hidden case."
+
+
+def _hidden_facts(outcome: CallOutcome, code_lines: int) -> CallOutcome:
+    """Keep of a hidden case's outcome only what may be shown: values, a built-in name, a line."""
+    kind = outcome.exception_type if outcome.exception_type in _BUILTIN_EXCEPTION_NAMES else None
+    line = outcome.exception_line
+    if type(line) is not int or not 1 <= line <= code_lines:
+        line = None
+    return dataclasses.replace(
+        outcome,
+        exception=None if outcome.ok else (kind or "an exception"),
+        exception_type=None if outcome.ok else kind,
+        exception_line=None if outcome.ok else line,
+        stdout="",
+    )
 
 
 def _arg_name(arg_names: list[str], index: int) -> str:

@@ -95,7 +95,10 @@ def _load(blob: memoryview) -> np.ndarray:
 
 
 def _load_plain(blob: memoryview) -> np.ndarray | None:
-    """Read a version 1.0 .npy blob of a plain dtype; None if it is anything else."""
+    """Read a version 1.0 .npy blob of a plain dtype; None if it is anything else.
+
+    Raises MalformedFrame if the header is of that kind but the data does not fit it.
+    """
     if len(blob) < _NPY_PREFIX.size:
         return None
     magic, header_length = _NPY_PREFIX.unpack_from(blob, 0)
@@ -110,10 +113,13 @@ def _load_plain(blob: memoryview) -> np.ndarray | None:
         dtype = np.dtype(descr)
     except TypeError:
         return None
+    if dtype.hasobject or dtype.itemsize == 0:
+        return None
     shape = tuple(int(n) for n in dims.replace(" ", "").split(",") if n)
     count = math.prod(shape)
-    if dtype.hasobject or dtype.itemsize == 0 or len(blob) - start != count * dtype.itemsize:
-        return None
+    if len(blob) - start != count * dtype.itemsize:
+        # Refused here rather than by np.load, which would first allocate the claimed shape.
+        raise MalformedFrame("an array's data does not match its shape")
     flat = np.frombuffer(blob[start:], dtype=dtype, count=count)
     # A Fortran-order blob holds the transpose's C-order bytes.
     array = flat.reshape(shape[::-1]).T if fortran == "True" else flat.reshape(shape)

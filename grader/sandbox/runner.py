@@ -15,11 +15,13 @@ The job itself (code and arguments) never passes through the zygote: only the ch
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import ctypes
 import fcntl
 import gc
 import importlib.util
+import io
 import json
 import os
 import resource
@@ -204,6 +206,9 @@ def _warm_up() -> None:
     codec.decode(codec.encode(sample))
     compile("def f(x):\n    return x\n", SUBMISSION_FILENAME, "exec", dont_inherit=True)
     json.loads(json.dumps({"cpu_s": 1}))
+    capture = _Capture([64])
+    capture.write("warm")
+    capture.take()
     # ctypes creates a function's wrapper on first attribute access: do it before forking.
     for library, name in ((_libc, "prctl"), (landlock._libc, "syscall")):
         getattr(library, name)
@@ -475,6 +480,58 @@ def _read_job() -> list[bytes]:
     return frames
 
 
+# Exceptions are reported by their nearest built-in class (a learner-defined class name is
+# learner-chosen text); captured here, before any learner code could replace a builtin.
+_BUILTIN_EXCEPTIONS = frozenset(
+    value
+    for value in vars(builtins).values()
+    if isinstance(value, type) and issubclass(value, BaseException)
+)
+
+
+class _Capture(io.TextIOBase):
+    """A stand-in for sys.stdout and sys.stderr that keeps text within a byte budget."""
+
+    encoding = "utf-8"
+    errors = "backslashreplace"
+
+    def __init__(self, budget: list[int]) -> None:
+        super().__init__()
+        self._budget = budget  # shared by every capture of the run: [bytes left]
+        self._parts: list[bytes] = []
+        self._dropped = 0
+        self._open = True
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if type(text) is not str:
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        if not self._open:
+            return len(text)
+        data = text.encode("utf-8", "backslashreplace")
+        kept = data[: max(0, self._budget[0])]
+        self._budget[0] -= len(kept)
+        self._dropped += len(data) - len(kept)
+        if kept:
+            self._parts.append(kept)
+        return len(text)
+
+    def take(self) -> tuple[bytes, int]:
+        """Return what was kept and how many bytes were dropped; later writes are ignored."""
+        self._open = False
+        return b"".join(self._parts), self._dropped
+
+
+def _capturing(capture: _Capture) -> None:
+    sys.stdout = sys.stderr = capture
+
+
+def _restore_streams() -> None:
+    sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+
+
 def _line_of(tb: types.TracebackType | None) -> int | None:
     line = None
     while tb is not None:
@@ -484,7 +541,15 @@ def _line_of(tb: types.TracebackType | None) -> int | None:
     return line
 
 
-def _describe_exception(exc: BaseException) -> str:
+def _builtin_name(exc: BaseException) -> str:
+    for klass in type(exc).__mro__:
+        if klass in _BUILTIN_EXCEPTIONS:
+            return klass.__name__
+    return "BaseException"
+
+
+def _describe_exception(exc: BaseException) -> tuple[str, int | None]:
+    """Return the exception as "Type: message (line N)" and the line in the submission."""
     try:
         text = str(exc)
     except BaseException:
@@ -498,14 +563,15 @@ def _describe_exception(exc: BaseException) -> str:
     message = f"{name}: {text}" if text else name
     if len(message) > 2000:
         message = message[:2000] + "..."
-    return f"{message} (line {line})" if line else message
+    return (f"{message} (line {line})" if line else message), line
 
 
 def _run_job(header: dict) -> None:
     frames = _read_job()
-    summary, outcomes = _execute(header, frames)
-    parts = [codec.encode(summary)] + outcomes
+    summary, load_output, outcomes = _execute(header, frames)
+    parts = [codec.encode(summary), load_output, *outcomes]
     payload = b"".join(_FRAME_LENGTH.pack(len(part)) + part for part in parts)
+    _restore_streams()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(BaseException):
             stream.flush()
@@ -529,59 +595,93 @@ def _run_job(header: dict) -> None:
             os.close(fd)
 
 
-def _execute(header: dict, frames: list[bytes]) -> tuple[dict, list[bytes]]:
+def _execute(header: dict, frames: list[bytes]) -> tuple[dict, bytes, list[bytes]]:
+    """Load the module, then call the entry point once per frame, capturing output per step.
+
+    Returns the summary, what the module printed while loading, and one part per call.
+    """
     job = codec.decode(frames[0])
+    budget = [int(header.get("stdout_bytes", 0))]
     module = types.ModuleType("submission")
     module.__file__ = SUBMISSION_FILENAME
+    capture = _Capture(budget)
     try:
         code = compile(job["code"], SUBMISSION_FILENAME, "exec", dont_inherit=True)
+        _capturing(capture)
         exec(code, module.__dict__)
     except MemoryError:
-        return {"status": "memory"}, []
+        return {"status": "memory"}, b"", []
     except BaseException as exc:
-        return {"status": "load_error", "message": _describe_exception(exc)}, []
+        message, _ = _describe_exception(exc)
+        load_output, dropped = capture.take()
+        return {"status": "load_error", "message": message, "dropped": dropped}, load_output, []
+    finally:
+        _restore_streams()
+    load_output, dropped = capture.take()
     entry = job["entry_point"]
     function = module.__dict__.get(entry)
     if function is None:
-        return {"status": "missing", "message": f"Your code does not define `{entry}`."}, []
+        message = f"Your code does not define `{entry}`."
+        return {"status": "missing", "message": message, "dropped": dropped}, load_output, []
     if not callable(function):
-        return {"status": "missing", "message": f"`{entry}` in your code is not a function."}, []
+        message = f"`{entry}` in your code is not a function."
+        return {"status": "missing", "message": message, "dropped": dropped}, load_output, []
     outcomes = []
     for frame in frames[1:]:
         args = None
+        capture = _Capture(budget)
         try:
             try:
                 args = codec.decode(frame)
+                _capturing(capture)
                 value = function(*args)
             except MemoryError:
                 raise
             except BaseException as exc:
-                outcomes.append(_outcome(False, None, _describe_exception(exc), args))
+                _restore_streams()
+                outcomes.append(_outcome(False, None, exc, args, capture.take()))
                 continue
-            outcomes.append(_outcome(True, value, None, args))
+            finally:
+                _restore_streams()
+            outcomes.append(_outcome(True, value, None, args, capture.take()))
         except MemoryError:
-            return {"status": "memory"}, []
-    return {"status": "ok"}, outcomes
+            return {"status": "memory"}, b"", []
+    return {"status": "ok", "dropped": dropped}, load_output, outcomes
 
 
-def _outcome(ok: bool, value: object, exception: str | None, args: object) -> bytes:
+def _outcome(
+    ok: bool, value: object, exc: BaseException | None, args: object, output: tuple[bytes, int]
+) -> bytes:
     try:
         args_frame = codec.encode(args)
     except BaseException:
         args_frame = None
+    exception = exception_type = line = None
+    if exc is not None:
+        exception, line = _describe_exception(exc)
+        exception_type = _builtin_name(exc)
     try:
         value_frame = codec.encode(value) if ok else None
     except MemoryError:
         raise
-    except BaseException as exc:
+    except BaseException as error:
         ok, value_frame = False, None
-        exception = (
-            f"TypeError: {exc}"
-            if isinstance(exc, codec.UnsupportedValue)
-            else (_describe_exception(exc))
-        )
-    record = codec.encode({"ok": ok, "exception": exception, "has_args": args_frame is not None})
-    parts = [record, value_frame or b"", args_frame or b""]
+        if isinstance(error, codec.UnsupportedValue):
+            exception, exception_type, line = f"TypeError: {error}", "TypeError", None
+        else:
+            exception, line = _describe_exception(error)
+            exception_type = _builtin_name(error)
+    record = codec.encode(
+        {
+            "ok": ok,
+            "exception": exception,
+            "exception_type": exception_type,
+            "line": line,
+            "has_args": args_frame is not None,
+            "dropped": output[1],
+        }
+    )
+    parts = [record, value_frame or b"", args_frame or b"", output[0]]
     return b"".join(_FRAME_LENGTH.pack(len(part)) + part for part in parts)
 
 

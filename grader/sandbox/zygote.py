@@ -34,6 +34,8 @@ START_TIMEOUT_S = 20.0
 KILL_GRACE_S = 5.0
 _FRAME_LENGTH = struct.Struct("<I")
 _CHUNK = 65536
+# Frame headers and per-call records on top of the encoded values and the printed text.
+_RESULT_SLACK = 64 * 1024
 
 
 class CasesError(ValueError):
@@ -282,6 +284,7 @@ class Sandbox:
         header = {
             "cpu_s": max(1, math.ceil(limits.time_limit_s)) + 1,
             "memory_mb": limits.memory_mb,
+            "stdout_bytes": limits.stdout_bytes,
         }
         started = time.monotonic()
         try:
@@ -331,7 +334,7 @@ class Sandbox:
         output = bytearray()
         output_total = 0
         exit_info: dict | None = None
-        parsed: tuple[dict, list[CallOutcome]] | None = None
+        parsed: tuple[dict, str, list[CallOutcome]] | None = None
         killed_for: str | None = None
         deadline = started + limits.time_limit_s
         open_fds = {result_r, output_r}
@@ -353,7 +356,7 @@ class Sandbox:
             if not open_fds:
                 if killed_for is None and parsed is None and result[:1] == SETUP_DONE:
                     with contextlib.suppress(codec.MalformedFrame, ValueError, TypeError):
-                        parsed = _parse(bytes(result[1:]))
+                        parsed = _parse(bytes(result[1:]), limits)
                 if parsed is not None or exit_info is not None:
                     break
             now = time.monotonic()
@@ -384,7 +387,8 @@ class Sandbox:
                     open_fds.discard(fd)
                 elif fd == result_r:
                     result += chunk
-                    if len(result) > limits.output_bytes + 1:
+                    # Printed text travels with the results, within its own allowance.
+                    if len(result) > limits.output_bytes + limits.stdout_bytes + _RESULT_SLACK:
                         kill("result_size")
                         poller.unregister(fd)
                         open_fds.discard(fd)
@@ -443,7 +447,7 @@ def _signal_name(number: int) -> str:
 
 def _verdict(
     result: bytes,
-    parsed: tuple[dict, list[CallOutcome]] | None,
+    parsed: tuple[dict, str, list[CallOutcome]] | None,
     exit_info: dict | None,
     killed_for: str | None,
     header: dict,
@@ -451,13 +455,19 @@ def _verdict(
     stdout: str,
 ) -> RunResult:
     timeout = RunResult(
-        "error", f"Your code took longer than {limits.time_limit_s:g} s and was stopped."
+        "error",
+        f"Your code took longer than {limits.time_limit_s:g} s and was stopped.",
+        error_kind="timeout",
     )
     if killed_for == "timeout":
         return timeout
     if killed_for == "result_size":
         size = _human_size(limits.output_bytes)
-        return RunResult("error", f"Your code's output is too large (more than {size} of data).")
+        return RunResult(
+            "error",
+            f"Your code's output is too large (more than {size} of data).",
+            error_kind="output",
+        )
     if parsed is not None:
         return _from_summary(*parsed, limits)
     assert exit_info is not None
@@ -471,35 +481,40 @@ def _verdict(
             number == signal.SIGKILL and exit_info.get("cpu", 0) >= header["cpu_s"] - 0.05
         ):
             return timeout
-        return RunResult("error", f"Your code crashed ({_signal_name(number)}).")
+        return RunResult(
+            "error", f"Your code crashed ({_signal_name(number)}).", error_kind="crash"
+        )
     code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
     if not started or len(result) == 1:
         if code:
-            return RunResult(
-                "error", f"Your code exited (status {code}) before returning its results."
-            )
-        return RunResult("error", "Your code stopped before returning its results.")
-    return RunResult(
-        "error",
-        "Your code's results could not be read: the channel to the grader was tampered with.",
-    )
+            message = f"Your code exited (status {code}) before returning its results."
+        else:
+            message = "Your code stopped before returning its results."
+        return RunResult("error", message, error_kind="exit")
+    return RunResult("error", _TAMPERED, error_kind="channel")
 
 
-def _from_summary(summary: dict, outcomes: list[CallOutcome], limits: Limits) -> RunResult:
+_TAMPERED = "Your code's results could not be read: the channel to the grader was tampered with."
+
+
+def _from_summary(
+    summary: dict, load_stdout: str, outcomes: list[CallOutcome], limits: Limits
+) -> RunResult:
     kind = summary.get("status")
     if kind == "memory":
-        return RunResult("error", f"Your code used more than {limits.memory_mb} MB of memory.")
+        return RunResult(
+            "error",
+            f"Your code used more than {limits.memory_mb} MB of memory.",
+            error_kind="memory",
+        )
     if kind in ("load_error", "missing"):
         message = str(summary.get("message", ""))
         if kind == "load_error":
             message = f"Your code could not be loaded: {message}"
-        return RunResult("error", message)
+        return RunResult("error", message, error_kind="load", load_stdout=load_stdout)
     if kind != "ok":
-        return RunResult(
-            "error",
-            "Your code's results could not be read: the channel to the grader was tampered with.",
-        )
-    return RunResult("ok", None, outcomes)
+        return RunResult("error", _TAMPERED, error_kind="channel")
+    return RunResult("ok", None, outcomes, load_stdout=load_stdout)
 
 
 def _split(blob: bytes) -> list[bytes]:
@@ -515,25 +530,54 @@ def _split(blob: bytes) -> list[bytes]:
     return parts
 
 
-def _parse(blob: bytes) -> tuple[dict, list[CallOutcome]]:
+def _text(data: bytes, dropped: object, limit: int) -> str:
+    """Return printed text, with a note when the child (or this cap) dropped some of it."""
+    kept = data[:limit]
+    if type(dropped) is not int or dropped < 0:
+        dropped = 0
+    dropped += len(data) - len(kept)
+    text = kept.decode("utf-8", "replace")
+    if dropped:
+        text += f"\n[output truncated: {len(kept) + dropped} bytes printed, {len(kept)} kept]"
+    return text
+
+
+def _parse(blob: bytes, limits: Limits) -> tuple[dict, str, list[CallOutcome]]:
     parts = _split(blob)
-    if not parts:
+    if len(parts) < 2:
         raise codec.MalformedFrame("no summary")
     summary = codec.decode(parts[0])
     if type(summary) is not dict:
         raise codec.MalformedFrame("the summary is not a dict")
+    load_stdout = _text(parts[1], summary.get("dropped"), limits.stdout_bytes)
     outcomes = []
-    for part in parts[1:]:
-        record_frame, value_frame, args_frame = _split(part)
+    for part in parts[2:]:
+        record_frame, value_frame, args_frame, output = _split(part)
         record = codec.decode(record_frame)
         if type(record) is not dict or type(record.get("ok")) is not bool:
             raise codec.MalformedFrame("an outcome is malformed")
         exception = record.get("exception")
         if exception is not None and type(exception) is not str:
             raise codec.MalformedFrame("an exception is not text")
+        exception_type = record.get("exception_type")
+        if exception_type is not None and type(exception_type) is not str:
+            raise codec.MalformedFrame("an exception type is not text")
+        line = record.get("line")
+        if line is not None and type(line) is not int:
+            raise codec.MalformedFrame("a line number is not an int")
         args_after = codec.decode(args_frame) if args_frame else None
         if args_after is not None and type(args_after) is not list:
             raise codec.MalformedFrame("args_after is not a list")
         value = codec.decode(value_frame) if record["ok"] else None
-        outcomes.append(CallOutcome(record["ok"], value, exception, args_after))
-    return summary, outcomes
+        outcomes.append(
+            CallOutcome(
+                record["ok"],
+                value,
+                exception,
+                args_after,
+                exception_type=exception_type,
+                exception_line=line,
+                stdout=_text(output, record.get("dropped"), limits.stdout_bytes),
+            )
+        )
+    return summary, load_stdout, outcomes

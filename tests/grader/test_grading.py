@@ -311,9 +311,20 @@ def test_exception_on_some_cases_fails_those_cases_only():
     verdict = grade(scale_spec(), code)
     assert verdict.status == "failed"
     assert [t.passed for t in verdict.tests] == [True, False, True]
-    assert "ValueError" in verdict.tests[1].message
-    assert "no matrices please" in verdict.tests[1].message
+    # A hidden case names the exception and its line, never its message.
+    assert (
+        verdict.tests[1].message == "Your function raised ValueError at line 3 on this hidden case."
+    )
     assert verdict.score == pytest.approx(2 / 3)
+
+
+def test_exception_on_a_visible_case_shows_its_message():
+    code = "def scale(x, a):\n    raise KeyError('no scaling today')\n"
+    verdict = grade(scale_spec(), code)
+    assert verdict.tests[0].message == "Your function raised KeyError: 'no scaling today' (line 2)."
+    assert (
+        verdict.tests[1].message == "Your function raised KeyError at line 2 on this hidden case."
+    )
 
 
 def test_raised_case_counts_all_its_components_as_failed():
@@ -453,6 +464,141 @@ def test_visible_only_runs_only_the_examples():
 def test_stdout_is_captured():
     verdict = grade(scale_spec(), "def scale(x, a):\n    print('hello')\n    return x * a\n")
     assert "hello" in verdict.stdout
+
+
+def test_visible_prints_are_shown_per_case_and_hidden_prints_are_not():
+    code = "print('loading')\ndef scale(x, a):\n    print('x is', x.tolist())\n    return x * a\n"
+    verdict = grade(scale_spec(), code)
+    assert verdict.status == "passed"
+    example, *hidden = verdict.tests
+    assert example.stdout == "x is [1.0, 2.0, 3.0]\n"
+    assert example.to_dict(detail=True)["stdout"] == example.stdout
+    assert all(test.stdout == "" and "stdout" not in test.to_dict(detail=True) for test in hidden)
+    assert verdict.stdout == (
+        "loading\n[example]\nx is [1.0, 2.0, 3.0]\n[Output printed on hidden cases is not shown.]\n"
+    )
+
+
+def test_loading_output_is_shown_when_every_case_is_hidden():
+    cases = SCALE_CASES.replace('"visible": True', '"visible": False')
+    code = "print('loading')\ndef scale(x, a):\n    print(x)\n    return x * a\n"
+    verdict = grade(scale_spec(cases_code=cases), code)
+    assert verdict.status == "passed"
+    assert verdict.stdout == "loading\n[Output printed on hidden cases is not shown.]\n"
+
+
+def test_a_load_error_is_shown_in_full_when_every_case_is_hidden():
+    cases = SCALE_CASES.replace('"visible": True', '"visible": False')
+    verdict = grade(scale_spec(cases_code=cases), "def scale(x, a):\n    return x *\n")
+    assert verdict.status == "error" and "SyntaxError" in verdict.message
+
+
+HIDDEN_MARKERS = ("123.456", "654.321", "123.45", "654.32")
+
+# Each learner tries to read the hidden marker case's inputs back through the verdict.
+LEAKY_LEARNERS = {
+    "print_args": """
+        import sys
+        def scale(x, a):
+            print(repr(x), x.tolist(), a)
+            print(x.tolist(), file=sys.stderr)
+            return x * a
+        """,
+    "raise_with_args": """
+        def scale(x, a):
+            if x.ndim == 1 and x[0] > 100:
+                raise ValueError(repr(x.tolist()))
+            return x * a
+        """,
+    "exception_class_named_by_args": """
+        def scale(x, a):
+            if x.ndim == 1 and x[0] > 100:
+                raise type("E" + str(x.tolist()), (ValueError,), {})("x")
+            return x * a
+        """,
+    "write_to_the_fds": """
+        import os, sys
+        def scale(x, a):
+            os.write(1, repr(x.tolist()).encode())
+            sys.__stderr__.write(repr(x.tolist()))
+            return x * a
+        """,
+    "keep_hidden_args_for_a_later_call": """
+        SEEN = []
+        def scale(x, a):
+            SEEN.append(x.tolist())
+            print(SEEN)
+            if len(SEEN) == 3:
+                raise RuntimeError(repr(SEEN))
+            return x * a
+        """,
+    "read_the_pending_job_from_the_callers_frame": """
+        import sys
+        def scale(x, a):
+            codec = sys.modules["unrolled_sandbox_codec"]
+            frame = sys._getframe(1)
+            while frame is not None:
+                for value in frame.f_locals.get("frames") or ():
+                    decoded = codec.decode(value)
+                    if isinstance(decoded, list):
+                        print([getattr(v, "tolist", lambda: v)() for v in decoded])
+                frame = frame.f_back
+            return x * a
+        """,
+    "forge_a_load_error_carrying_the_args": """
+        import os, struct, sys
+        def scale(x, a):
+            if x.ndim == 1 and x[0] > 100:
+                codec = sys.modules["unrolled_sandbox_codec"]
+                summary = codec.encode({"status": "load_error", "message": repr(x.tolist())})
+                os.write(4, struct.pack("<I", len(summary)) + summary + struct.pack("<I", 0))
+                for fd in (1, 2, 4):
+                    os.close(fd)
+                os._exit(0)
+            return x * a
+        """,
+    "forge_an_outcome_naming_the_args": """
+        import os, struct, sys
+        def frame(*parts):
+            return b"".join(struct.pack("<I", len(p)) + p for p in parts)
+        def scale(x, a):
+            if x.ndim == 1 and x[0] > 100:
+                codec = sys.modules["unrolled_sandbox_codec"]
+                record = codec.encode({"ok": False, "exception": repr(x.tolist()),
+                                       "exception_type": str(x.tolist()),
+                                       "line": int(x[0] * 1000), "has_args": False})
+                outcome = frame(record, b"", b"", repr(x.tolist()).encode())
+                payload = frame(codec.encode({"status": "ok"}), repr(x.tolist()).encode(), outcome)
+                os.write(4, payload)
+                for fd in (1, 2, 4):
+                    os.close(fd)
+                os._exit(0)
+            return x * a
+        """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(LEAKY_LEARNERS))
+def test_hidden_inputs_never_come_back_in_the_verdict(name):
+    verdict = grade(scale_spec(), source(LEAKY_LEARNERS[name]))
+    text = json.dumps(verdict.to_dict(detail=True))
+    for marker in HIDDEN_MARKERS:
+        assert marker not in text, (marker, text)
+    hidden_random = np.random.default_rng(3).normal(size=(4, 2))
+    for value in hidden_random.ravel():
+        assert f"{value:.6f}"[:-2] not in text
+    # The visible example's own input may show, and does for the printing learners.
+    if name == "print_args":
+        assert "[1.0, 2.0, 3.0]" in text
+
+
+def test_a_forged_hidden_outcome_is_reported_without_its_text():
+    verdict = grade(scale_spec(), source(LEAKY_LEARNERS["forge_an_outcome_naming_the_args"]))
+    # The forged payload holds one outcome: it stands for the first hidden case, the other
+    # hidden case did not run. The claimed type is not a built-in, the line not in the code.
+    messages = {t.name: t.message for t in verdict.tests}
+    assert messages["hidden random"] == "Your function raised an exception on this hidden case."
+    assert messages["hidden marker"] == "This case did not run."
 
 
 def test_reference_that_raises_is_a_broken_exercise():

@@ -171,10 +171,11 @@ def test_decoded_arrays_are_writable_copies_of_the_frame():
         _npy("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", b"\x00" * 8),
         _npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", b"\x00" * 8),
         _npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", b"\x00" * 4),
+        _npy("{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904,), }"),
         _npy("{'descr': '<f8', 'fortran_order': maybe, 'shape': (1,), }", b"\x00" * 8),
         _npy("{'descr': __import__('os'), 'fortran_order': False, 'shape': (1,), }"),
     ],
-    ids=["object", "short-data", "truncated", "bad-literal", "code-in-header"],
+    ids=["object", "short-data", "truncated", "huge-shape", "bad-literal", "code-in-header"],
 )
 def test_hand_made_npy_blob_that_np_load_would_refuse_is_malformed(blob):
     with pytest.raises(codec.MalformedFrame):

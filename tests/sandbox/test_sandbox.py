@@ -80,19 +80,78 @@ def test_args_after_shows_mutation_and_each_call_gets_fresh_copies(sandbox):
     np.testing.assert_array_equal(arr, np.zeros(3))
 
 
-def test_stdout_and_stderr_are_captured(sandbox):
-    code = "import sys\ndef f():\n    print('to out')\n    print('to err', file=sys.stderr)\n"
+def test_stdout_and_stderr_are_captured_per_call(sandbox):
+    code = (
+        "import sys\n"
+        "print('loading')\n"
+        "def f(x):\n"
+        "    print('out', x)\n"
+        "    print('err', x, file=sys.stderr)\n"
+        "    return x\n"
+    )
+    result = sandbox.run(code, "f", [[1], [2]])
+    assert result.status == "ok"
+    assert result.load_stdout == "loading\n"
+    assert [o.stdout for o in result.outcomes] == ["out 1\nerr 1\n", "out 2\nerr 2\n"]
+    assert result.stdout == ""
+
+
+def test_a_call_that_raises_keeps_what_it_printed(sandbox):
+    code = "def f(x):\n    print('before', x)\n    raise ValueError('boom')\n"
+    (outcome,) = sandbox.run(code, "f", [[5]]).outcomes
+    assert not outcome.ok and outcome.stdout == "before 5\n"
+    assert outcome.exception == "ValueError: boom (line 3)"
+    assert outcome.exception_type == "ValueError" and outcome.exception_line == 3
+
+
+def test_exception_type_is_the_nearest_builtin_class(sandbox):
+    code = (
+        "class Secret(KeyError):\n"
+        "    pass\n"
+        "def f(x):\n"
+        "    raise type('Name' + str(x), (Secret,), {})()\n"
+    )
+    (outcome,) = sandbox.run(code, "f", [[1234]]).outcomes
+    assert outcome.exception_type == "KeyError" and outcome.exception_line == 4
+    assert "Name1234" in outcome.exception
+
+
+def test_writes_straight_to_the_file_descriptors_are_kept_apart(sandbox):
+    code = "import os, sys\ndef f():\n    os.write(1, b'raw')\n    sys.__stdout__.write('!')\n"
     result = sandbox.run(code, "f", [[]])
-    assert "to out" in result.stdout and "to err" in result.stdout
-    assert result.outcomes[0].ok and result.outcomes[0].value is None
+    assert result.outcomes[0].stdout == ""
+    assert result.stdout == "raw!"
 
 
-def test_stdout_is_capped_and_the_run_still_succeeds(sandbox):
-    code = "def f():\n    print('x' * 1_000_000)\n    return 7\n"
+def test_a_stream_kept_from_loading_cannot_add_to_the_load_output(sandbox):
+    code = "import sys\nKEPT = sys.stdout\nprint('hi')\ndef f(x):\n    KEPT.write(str(x))\n"
+    result = sandbox.run(code, "f", [[99]])
+    assert result.load_stdout == "hi\n"
+    assert result.outcomes[0].stdout == ""
+
+
+def test_printed_text_is_capped_across_the_run_and_the_run_still_succeeds(sandbox):
+    code = "print('x' * 600)\ndef f():\n    print('y' * 1_000_000)\n    return 7\n"
+    result = sandbox.run(code, "f", [[], []], limits=Limits(stdout_bytes=1000))
+    assert result.status == "ok" and [o.value for o in result.outcomes] == [7, 7]
+    assert result.load_stdout == "x" * 600 + "\n"
+    first, second = (o.stdout for o in result.outcomes)
+    assert first.startswith("y" * 399) and "output truncated" in first
+    assert second.startswith("\n[output truncated") and len(second) < 100
+
+
+def test_fd_output_is_capped_and_the_run_still_succeeds(sandbox):
+    code = "import os\ndef f():\n    os.write(1, b'x' * 100_000)\n    return 7\n"
     result = sandbox.run(code, "f", [[]], limits=Limits(stdout_bytes=1000))
     assert result.status == "ok" and result.outcomes[0].value == 7
     assert result.stdout.startswith("x" * 1000)
     assert "output truncated" in result.stdout and len(result.stdout) < 1200
+
+
+def test_output_printed_before_a_load_error_is_kept(sandbox):
+    result = sandbox.run("print('so far')\nraise KeyError('k')\n", "f", [[]])
+    assert result.status == "error" and result.error_kind == "load"
+    assert result.load_stdout == "so far\n"
 
 
 @pytest.mark.parametrize(
