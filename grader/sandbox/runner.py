@@ -358,10 +358,12 @@ def _child(
     out_fd = -1
     try:
         _prepare_standby(channel, ruleset, scratch)
+        job_channel = socket.socket(fileno=CHANNEL_FD)
         try:
-            data, fds, _, _ = socket.recv_fds(socket.socket(fileno=CHANNEL_FD), 65536, 3)
+            data, fds, _, _ = socket.recv_fds(job_channel, 65536, 3)
         except OSError:
             os._exit(0)
+        job_channel.close()
         if not data or len(fds) != 3:
             os._exit(0)  # the zygote went away before giving us a job
         out_fd = fds[2]
