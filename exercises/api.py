@@ -116,8 +116,13 @@ def open_exercise(slug: str, user: Any) -> Exercise:
     """Return the exercise `user` may submit to, or raise a 404."""
     try:
         # `get`, not `first`: a slug is unique, and `first` would add the model's ordering,
-        # a join through lesson and course, to every submission.
-        exercise = Exercise.objects.select_related("lesson__course").get(slug=slug)
+        # a join through lesson and course, to every submission. Only the columns that say
+        # whether the learner may submit: not the prompt, code or check report.
+        exercise = (
+            Exercise.objects.select_related("lesson__course")
+            .only("slug", "published", "lesson__course__published")
+            .get(slug=slug)
+        )
     except Exercise.DoesNotExist:
         exercise = None
     if exercise is None or not exercise_is_open_to(exercise, user):

@@ -7,8 +7,9 @@ from typing import Any
 
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
+from celery.signals import task_postrun, task_prerun
 from django.conf import settings
-from django.db import OperationalError
+from django.db import OperationalError, close_old_connections
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from grader.sandbox import SandboxUnavailable
@@ -17,6 +18,18 @@ logger = logging.getLogger(__name__)
 
 # Backoff between retries after an infrastructure failure: 1, 2, 4, 8, 16 s.
 MAX_RETRIES = 5
+
+
+@task_prerun.connect
+@task_postrun.connect
+def reuse_database_connections(**_: Any) -> None:
+    """Keep a worker's database connection across tasks, as the web server does per request.
+
+    Celery's Django fix-up would close it around every task (CELERY_DB_REUSE_MAX turns that
+    off), which costs a new PostgreSQL backend per task. Django's own rule applies instead:
+    close a connection once it is older than CONN_MAX_AGE or broken by an error.
+    """
+    close_old_connections()
 
 
 class GradingTask(DjangoTask):

@@ -166,6 +166,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "live"
 CELERY_WORKER_SEND_TASK_EVENTS = False
+# Celery closes the worker's database connection around every task unless this is set; it
+# then closes it only every this many tasks. grader.tasks applies CONN_MAX_AGE instead.
+CELERY_DB_REUSE_MAX = 1000
 
 # Submissions (runs included) per learner in any sliding window, over the API and the exercise
 # pages alike: "30/min", "100/5m", "500/hour". The default leaves room for a burst of ten.
