@@ -136,10 +136,17 @@ def _enter_namespaces(config: dict, applied: dict) -> bool:
         _mount("", "/", None, _MS_REC | _MS_PRIVATE, None)
         _mount("proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, None)
         mounts.append("/proc (this pid namespace only)")
+        needed = _landlock_paths(config)[0]
         for hidden in ("/tmp", "/dev/shm"):
-            if os.path.isdir(hidden):
-                _mount("tmpfs", hidden, "tmpfs", _MS_RDONLY | _MS_NOSUID | _MS_NODEV, "size=4k")
-                mounts.append(f"{hidden} (empty, read-only)")
+            if not os.path.isdir(hidden):
+                continue
+            if any(os.path.commonpath([path, hidden]) == hidden for path in needed):
+                # A venv or checkout under /tmp: masking it would break imports; Landlock
+                # still denies everything beneath it but the interpreter and NumPy.
+                mounts.append(f"{hidden} (kept: the interpreter lives beneath it)")
+                continue
+            _mount("tmpfs", hidden, "tmpfs", _MS_RDONLY | _MS_NOSUID | _MS_NODEV, "size=4k")
+            mounts.append(f"{hidden} (empty, read-only)")
         opts = "size=1m,mode=0711"
         _mount("tmpfs", config["scratch"], "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, opts)
         mounts.append(f"{config['scratch']} (private tmpfs)")

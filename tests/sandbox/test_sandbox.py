@@ -250,3 +250,17 @@ def test_replacement_standby_is_forked_while_the_job_runs(sandbox):
     assert result.outcomes[0].value == 2
     # Both standbys were announced before the job's own child ended.
     assert len(sandbox._ready) == 2
+
+
+def test_learner_code_can_import_numpy_submodules_the_zygote_never_loaded(sandbox):
+    # Also where the checkout (and so the venv) lives under /tmp, which the mount
+    # namespace would otherwise hide.
+    code = (
+        "def f():\n"
+        "    import numpy.polynomial, numpy.testing, fractions, statistics\n"
+        "    return numpy.polynomial.polynomial.polyval(2.0, [1.0, 1.0])\n"
+    )
+    result = sandbox.run(code, "f", [[]])
+    assert result.status == "ok", result.error
+    assert result.outcomes[0].ok, result.outcomes[0].exception
+    assert result.outcomes[0].value == 3.0
