@@ -152,7 +152,12 @@ def report_layers(sandbox: Sandbox | None = None) -> list[Layer]:
     ))  # fmt: skip
 
     landlock = hello.get("landlock")
-    denied = all(state == "PermissionError" for state in facts["reads"].values())
+    # /etc/passwd is in the child's view and world-readable: only Landlock can deny it. The
+    # project's files must be unreadable too, denied or (under a covered directory) absent.
+    reads = facts["reads"]
+    denied = reads.get("/etc/passwd") == "PermissionError" and all(
+        state in ("PermissionError", "FileNotFoundError") for state in reads.values()
+    )
     if isinstance(landlock, dict):
         layers.append(Layer(
             "Landlock filesystem", denied, True,

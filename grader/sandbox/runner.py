@@ -75,6 +75,9 @@ _MS_RDONLY = 1
 _MS_NOSUID = 2
 _MS_NODEV = 4
 _MS_NOEXEC = 8
+_MS_REMOUNT = 0x20
+_MS_BIND = 0x1000
+_MS_MOVE = 0x2000
 _MS_REC = 0x4000
 _MS_PRIVATE = 1 << 18
 
@@ -137,16 +140,18 @@ def _enter_namespaces(config: dict, applied: dict) -> bool:
         _mount("proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, None)
         mounts.append("/proc (this pid namespace only)")
         needed = _landlock_paths(config)[0]
-        for hidden in ("/tmp", "/dev/shm"):
-            if not os.path.isdir(hidden):
-                continue
-            if any(os.path.commonpath([path, hidden]) == hidden for path in needed):
-                # A venv or checkout under /tmp: masking it would break imports; Landlock
-                # still denies everything beneath it but the interpreter and NumPy.
-                mounts.append(f"{hidden} (kept: the interpreter lives beneath it)")
-                continue
-            _mount("tmpfs", hidden, "tmpfs", _MS_RDONLY | _MS_NOSUID | _MS_NODEV, "size=4k")
-            mounts.append(f"{hidden} (empty, read-only)")
+        # Shared scratch areas, and any directory the sandbox uid could not enter on the way
+        # to the interpreter or NumPy (a checkout under /root), become empty tmpfs views
+        # with just the needed paths bound back in place.
+        closed = {_closed_ancestor(path) for path in needed} - {None}
+        stage_root = os.path.dirname(config["scratch"])
+        for hidden in sorted({"/tmp", "/dev/shm"} | closed):
+            if os.path.isdir(hidden):
+                keep = [path for path in needed if _is_beneath(path, hidden)]
+                _cover(hidden, keep, stage_root)
+                mounts.append(
+                    f"{hidden} (empty" + (f", but for {len(keep)} paths)" if keep else ")")
+                )
         opts = "size=1m,mode=0711"
         _mount("tmpfs", config["scratch"], "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, opts)
         mounts.append(f"{config['scratch']} (private tmpfs)")
@@ -156,6 +161,50 @@ def _enter_namespaces(config: dict, applied: dict) -> bool:
     with contextlib.suppress(OSError):
         _check(_libc.sethostname(b"sandbox", 7))
     return True
+
+
+def _is_beneath(path: str, directory: str) -> bool:
+    return os.path.commonpath([path, directory]) == directory
+
+
+def _closed_ancestor(path: str) -> str | None:
+    """Return the topmost directory above `path` that other users may not enter, if any."""
+    parts = path.split("/")
+    for depth in range(2, len(parts)):
+        directory = "/".join(parts[:depth])
+        if not os.stat(directory).st_mode & 0o001:
+            return directory
+    return None
+
+
+def _cover(directory: str, keep: list[str], stage_root: str) -> None:
+    """Mount an empty tmpfs over `directory`, with each path in `keep` bound back in place."""
+    stage = os.path.join(stage_root, f".stage-{os.getpid()}")
+    staged = []
+    if keep:
+        os.makedirs(stage, mode=0o700, exist_ok=True)
+        _mount("tmpfs", stage, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=4k,mode=0700")
+        for index, path in enumerate(keep):
+            holder = os.path.join(stage, str(index))
+            if os.path.isdir(path):
+                os.mkdir(holder)
+            else:
+                open(holder, "x").close()
+            _mount(path, holder, None, _MS_BIND | _MS_REC, None)
+            staged.append((holder, path))
+    _mount("tmpfs", directory, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=64k,mode=0755")
+    for holder, path in staged:
+        if os.path.isdir(holder):
+            os.makedirs(path, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            open(path, "x").close()
+        _mount(holder, path, None, _MS_MOVE, None)
+    # Nothing may be written into the view itself; the bound paths keep their own modes.
+    _mount("tmpfs", directory, None, _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV, None)
+    if keep:
+        _check(_libc.umount2(stage.encode(), 0))
+        os.rmdir(stage)
 
 
 def _landlock_paths(config: dict) -> tuple[list[str], list[str]]:

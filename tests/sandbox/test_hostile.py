@@ -90,6 +90,9 @@ def attack(body: str) -> str:
 TIMEOUT = error("took longer than 1 s")
 MEMORY = error("used more than 256 MB of memory")
 DENIED = fails("PermissionError")
+# The project's files: Landlock denies them, or they are not in the child's view at all
+# (a checkout under /tmp or a directory the sandbox uid cannot enter is covered by tmpfs).
+OUT_OF_SIGHT = fails("PermissionError", "FileNotFoundError")
 
 
 def read(path_expr: str) -> str:
@@ -190,9 +193,9 @@ ATTACKS = [
     ),
     Attack("read_etc_shadow", read("'/etc/shadow'"), DENIED),
     Attack("read_etc_passwd", read("'/etc/passwd'"), DENIED),
-    Attack("read_settings_file", read("ctx['project'] + '/config/settings/base.py'"), DENIED),
-    Attack("read_fake_dotenv", read("ctx['fake_env']"), DENIED),
-    Attack("read_sqlite_file", read("ctx['fake_db']"), DENIED),
+    Attack("read_settings_file", read("ctx['project'] + '/config/settings/base.py'"), OUT_OF_SIGHT),
+    Attack("read_fake_dotenv", read("ctx['fake_env']"), OUT_OF_SIGHT),
+    Attack("read_sqlite_file", read("ctx['fake_db']"), OUT_OF_SIGHT),
     Attack(
         "read_real_database_and_secret_key",
         attack(
@@ -206,14 +209,19 @@ ATTACKS = [
             return len(found)
             """
         ),
-        fails_or_error("PermissionError"),
+        # Denied on the first file that exists, or nothing found at all.
+        lambda result: (
+            fails_or_error("PermissionError")(result)
+            if result.status == "error" or not result.outcomes[0].ok
+            else returns(lambda count: count == 0)(result)
+        ),
     ),
     Attack(
         "read_course_reference",
         read("ctx['project'] + '/content/rnn-from-scratch/exercises/rnn-bptt/reference.py'"),
-        DENIED,
+        OUT_OF_SIGHT,
     ),
-    Attack("list_project_root", attack("return os.listdir(ctx['project'])"), DENIED),
+    Attack("list_project_root", attack("return os.listdir(ctx['project'])"), OUT_OF_SIGHT),
     Attack(
         "import_project_settings",
         attack("import config.settings.base"),
