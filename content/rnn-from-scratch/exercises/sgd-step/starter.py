@@ -1,4 +1,4 @@
-import numpy as np  # noqa: F401 (you will need it)
+import numpy as np
 
 
 def sgd_step(params, grads, lr):
