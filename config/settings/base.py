@@ -139,8 +139,8 @@ STORAGES = {
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Unrolled <noreply@localhost>")
 
-# The database cache keeps rate limits working (and shared between processes) even while
-# Redis is down: Redis only carries "please grade id N".
+# The database cache is shared between processes and keeps working while Redis is down: Redis
+# only carries "please grade id N". (The submission rate limit needs no cache: it counts rows.)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",

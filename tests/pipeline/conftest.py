@@ -89,11 +89,3 @@ def api_client(db) -> Callable[[User], Client]:
         return Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(user=user)}")
 
     return build
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits() -> None:
-    """Forget earlier tests' request history: user ids repeat between tests."""
-    from django.core.cache import cache
-
-    cache.clear()
