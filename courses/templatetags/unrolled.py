@@ -26,12 +26,13 @@ def percent(value: float | None) -> str:
 
 
 _BACKTICKS = re.compile(r"`([^`\n]+)`")
+_WRAPPED_LINE_BREAK = re.compile(r"(?<!\n)\n(?!\n)")
 
 
 @register.filter
 def feedback(text: str) -> SafeString:
-    """Escape grader feedback and show its `backticked` names as code."""
-    escaped = str(escape(text or ""))
+    """Escape grader feedback, join its wrapped lines, and show `backticked` names as code."""
+    escaped = str(escape(_WRAPPED_LINE_BREAK.sub(" ", (text or "").strip())))
     return mark_safe(_BACKTICKS.sub(r"<code>\1</code>", escaped))  # noqa: S308 - escaped above
 
 

@@ -89,3 +89,10 @@ def test_seeded_lessons_leave_no_dollar_math_outside_delimiters():
         html = render_markdown(body)
         assert "$$" not in html, path.name
         assert "\\(" in html or "\\[" in html, path.name
+
+
+def test_grader_feedback_joins_wrapped_lines_and_keeps_paragraphs():
+    from courses.templatetags.unrolled import feedback
+
+    html = feedback("Your `h_t` misses\nthe bias b.\n\nSee <the lesson>.\n")
+    assert html == "Your <code>h_t</code> misses the bias b.\n\nSee &lt;the lesson&gt;."
