@@ -22,13 +22,17 @@ MAX_RETRIES = 5
 
 @task_prerun.connect
 @task_postrun.connect
-def reuse_database_connections(**_: Any) -> None:
+def reuse_database_connections(task: Any = None, **_: Any) -> None:
     """Keep a worker's database connection across tasks, as the web server does per request.
 
     Celery's Django fix-up would close it around every task (CELERY_DB_REUSE_MAX turns that
     off), which costs a new PostgreSQL backend per task. Django's own rule applies instead:
     close a connection once it is older than CONN_MAX_AGE or broken by an error.
     """
+    # A task run eagerly runs inside its caller's request or transaction, which owns the
+    # connection (closing it there would break the caller), as Celery's fix-up also assumes.
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
     close_old_connections()
 
 

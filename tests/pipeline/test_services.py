@@ -25,6 +25,7 @@ from exercises.services import (
 )
 from grader import services as grader_services
 from grader.grading import TestResult, Verdict
+from grader.tasks import grade_submission as grading_task
 from tests.pipeline.conftest import FORGOT_MESSAGE, FORGOT_TO_ADD, make_exercise
 
 pytestmark = pytest.mark.django_db
@@ -309,3 +310,14 @@ def test_editing_the_exercise_gives_a_new_spec(exercise):
     after = grader_services.specs.get(Exercise.objects.get(id=exercise.id))
     assert after.rtol == 1e-3
     assert after.version != before.version
+
+
+# --- tasks and database connections -----------------------------------------------------------
+
+
+def test_a_task_run_eagerly_leaves_its_callers_database_connection_open(exercise, learner):
+    submission = submit(exercise, learner)
+    # Inside the test's transaction, as inside a caller's request: the connection is the caller's.
+    grading_task.apply(args=[submission.id])
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.PASSED
