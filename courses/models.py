@@ -54,7 +54,9 @@ class Question(models.Model):
     slug = models.SlugField()
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SINGLE)
     prompt = models.TextField(help_text="Markdown; numeric questions use {name} fields.")
-    explanation = models.TextField(blank=True, help_text="Shown once the learner has answered correctly.")
+    explanation = models.TextField(
+        blank=True, help_text="Shown once the learner has answered correctly."
+    )
     order = models.PositiveIntegerField(default=0)
     tolerance = models.FloatField(default=1e-3, help_text="Relative tolerance (numeric only).")
     parameters_code = models.TextField(
