@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
     # Learner pages.
+    path("account/api-token/", views.api_token, name="api_token"),
     path("exercises/<slug:exercise_slug>/", views.exercise, name="exercise"),
     path(
         "exercises/<slug:exercise_slug>/submissions/<int:submission_id>/",

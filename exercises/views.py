@@ -6,6 +6,7 @@ final, then loads the server-rendered result from `exercise_submission_result`.
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -16,8 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from courses.selectors import visible_exercises
 
 from .forms import SolutionForm
-from .models import Exercise, Submission
-from .services import SubmissionRateLimited, submit_solution
+from .models import ApiToken, Exercise, Submission
+from .services import SubmissionRateLimited, regenerate_api_token, submit_solution
 
 HISTORY_LENGTH = 50
 KINDS = {"run": Submission.Kind.RUN, "submit": Submission.Kind.SUBMIT}
@@ -138,3 +139,23 @@ def exercise_submission_result(
     exercise = get_object_or_404(visible_exercises(request.user), slug=exercise_slug)
     submission = _own_submission(request, exercise, str(submission_id))
     return render(request, "exercises/_result.html", {"shown": submission, "exercise": exercise})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_token(request: HttpRequest) -> HttpResponse:
+    """Show whether the learner has an API token; POST makes a new one and shows it once."""
+    fresh = regenerate_api_token(user=request.user) if request.method == "POST" else None
+    existing = ApiToken.objects.filter(user=request.user).first()
+    response = render(
+        request,
+        "exercises/api_token.html",
+        {
+            "fresh_token": fresh,
+            "existing": existing,
+            "api_root": request.build_absolute_uri("/api/"),
+        },
+    )
+    # The fresh token must not linger in any cache.
+    response["Cache-Control"] = "no-store"
+    return response
