@@ -7,6 +7,7 @@ the only delimiters MathJax is configured to read: a lone dollar sign in prose s
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 
@@ -88,6 +89,9 @@ def _restore_math(rendered: str, spans: list[tuple[str, bool]]) -> str:
     return _PLACEHOLDER_RE.sub(replace, rendered)
 
 
+# Lesson bodies, prompts, choices and feedback are few and change rarely, but a lesson page
+# renders dozens of them: rendering is a pure function of the text, so keep recent results.
+@functools.lru_cache(maxsize=4096)
 def render_markdown(text: str) -> str:
     """Return sanitised HTML for Markdown `text`, with math left in MathJax delimiters."""
     protected, spans = _protect_math(text or "")
