@@ -67,4 +67,5 @@ format: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(PY) bench/sandbox.py
-	$(PY) bench/e2e.py
+	$(PY) bench/pages.py
+	$(PY) bench/e2e.py --database both
