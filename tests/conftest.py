@@ -27,3 +27,21 @@ def postgres_server() -> Iterator[PostgresServer]:
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def broker(redis_server) -> Iterator[str]:
+    """Point this process's Celery producer at the test Redis server, emptied first."""
+    import redis
+
+    from config.celery import app
+
+    previous = app.conf.broker_url
+    app.conf.broker_url = redis_server.url
+    app._pool = None
+    app.amqp._producer_pool = None
+    redis.Redis.from_url(redis_server.url).flushdb()
+    yield redis_server.url
+    app.conf.broker_url = previous
+    app._pool = None
+    app.amqp._producer_pool = None

@@ -6,6 +6,7 @@ temporary directory. In CI (CI=true) a missing program is a failure, never a ski
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -13,8 +14,10 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -176,3 +179,56 @@ def start_celery_worker(
 
     threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
     return proc
+
+
+def worker_env(redis_url: str, **extra: str) -> dict[str, str]:
+    """Environment of a Celery worker sharing the test's SQLite database file and Redis."""
+    from django.db import connection
+
+    database_name = connection.settings_dict["NAME"]
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "DEBUG": "true",
+        "DATABASE_URL": f"sqlite:///{database_name}",
+        "REDIS_URL": redis_url,
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+CHROMIUM = "/usr/bin/chromium"
+# Headless, and quiet on a machine with no network beyond loopback.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@contextlib.contextmanager
+def chromium_page(artifacts: Path) -> Iterator[Any]:
+    """Yield a Playwright page in Debian's headless Chromium; fail on any JavaScript error.
+
+    `artifacts` is emptied first: the test saves its screenshots there.
+    """
+    if not Path(CHROMIUM).exists():
+        missing_tool(f"Chromium is not installed at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    shutil.rmtree(artifacts, ignore_errors=True)
+    artifacts.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        yield page
+        context.close()
+        browser.close()
+        assert not errors, f"JavaScript errors on the page: {errors}"

@@ -8,64 +8,28 @@ Screenshots of every step go to test-artifacts/browser/ (desktop and 375 px wide
 from __future__ import annotations
 
 import math
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-import redis
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 
-from config.celery import app
 from courses.models import Course, Question
 from courses.numeric import learner_seed
-from tests.services import missing_tool, start_celery_worker, stop_process
+from tests.services import chromium_page, start_celery_worker, stop_process, worker_env
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "browser"
 CONTENT = Path(settings.BASE_DIR) / "content" / "rnn-from-scratch"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "Browser-test-pw-2024"
 
 
 @pytest.fixture
-def broker(redis_server) -> Iterator[str]:
-    """Point this process's Celery producer (the live server's) at the test Redis."""
-    previous = app.conf.broker_url
-    app.conf.broker_url = redis_server.url
-    app._pool = None
-    app.amqp._producer_pool = None
-    redis.Redis.from_url(redis_server.url).flushdb()
-    yield redis_server.url
-    app.conf.broker_url = previous
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
-@pytest.fixture
 def worker(broker) -> Iterator[None]:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DEBUG": "true",
-        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
-        "REDIS_URL": broker,
-        "LOG_LEVEL": "WARNING",
-    }
-    proc = start_celery_worker(env, concurrency=1, name="browser")
+    proc = start_celery_worker(worker_env(broker), concurrency=1, name="browser")
     yield
     stop_process(proc)
 
@@ -81,23 +45,8 @@ def browser_page(monkeypatch):
     # Playwright's sync API runs an event loop in this thread; the test's own ORM reads are
     # still plain synchronous calls between browser steps.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not Path(CHROMIUM).exists():
-        missing_tool("Chromium is not installed at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    shutil.rmtree(ARTIFACTS, ignore_errors=True)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
+    with chromium_page(ARTIFACTS) as page:
         yield page
-        context.close()
-        browser.close()
-        assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 def shot(page, name: str, *, phone: bool = True, element=None) -> None:

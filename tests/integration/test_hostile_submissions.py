@@ -23,13 +23,11 @@ from tests.pipeline.conftest import make_exercise
 from tests.pipeline.test_integration import (
     CORRECT,
     all_final,
-    broker,  # noqa: F401  (fixture)
     learner_client,
     submit_over_http,
     wait_until,
-    worker_env,
 )
-from tests.services import start_celery_worker, stop_process
+from tests.services import start_celery_worker, stop_process, worker_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -66,7 +64,7 @@ def attacks(database_file: str) -> dict[str, tuple[str, set[str]]]:
 
 
 @pytest.fixture
-def canary_worker(broker) -> Iterator[subprocess.Popen]:  # noqa: F811
+def canary_worker(broker) -> Iterator[subprocess.Popen]:
     proc = start_celery_worker(worker_env(broker, UNROLLED_CANARY_SECRET=CANARY), concurrency=2)
     yield proc
     stop_process(proc)

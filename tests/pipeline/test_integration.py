@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -20,35 +19,20 @@ import psutil
 import pytest
 import redis
 from django.contrib.auth.models import User
-from django.db import connection
 from django.test import Client
 
-from config.celery import app
 from config.stack import BASE_DIR, die_with_parent
 from exercises.models import Exercise, Submission
 from exercises.services import requeue_stuck_submissions, submit_solution
 from grader.tasks import grade_submission
 from tests.pipeline.conftest import FORGOT_MESSAGE, FORGOT_TO_ADD, make_exercise
-from tests.services import start_celery_worker, stop_process
+from tests.services import start_celery_worker, stop_process, worker_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 CORRECT = "def add_one(x):\n    return x + 1.0\n"
 # Sleeps at import, so the grading is surely running when the worker is killed.
 SLOW_CORRECT = "import time\ntime.sleep(2)\n\ndef add_one(x):\n    return x + 1.0\n"
-
-
-def worker_env(redis_url: str, **extra: str) -> dict[str, str]:
-    """Environment of a worker that shares this test's database file and Redis."""
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DEBUG": "true",
-        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
-        "REDIS_URL": redis_url,
-        "LOG_LEVEL": "WARNING",
-        **extra,
-    }
 
 
 def kill_tree(proc: subprocess.Popen) -> None:
@@ -78,20 +62,6 @@ def queues_drained(redis_url: str) -> bool:
     """No message waiting in a queue and none delivered but unacknowledged."""
     client = redis.Redis.from_url(redis_url)
     return client.llen("live") == 0 and client.llen("bulk") == 0 and client.hlen("unacked") == 0
-
-
-@pytest.fixture
-def broker(redis_server) -> Iterator[str]:
-    """Point this process's Celery producer at the test Redis server."""
-    previous = app.conf.broker_url
-    app.conf.broker_url = redis_server.url
-    app._pool = None
-    app.amqp._producer_pool = None
-    redis.Redis.from_url(redis_server.url).flushdb()
-    yield redis_server.url
-    app.conf.broker_url = previous
-    app._pool = None
-    app.amqp._producer_pool = None
 
 
 @pytest.fixture
