@@ -84,6 +84,12 @@ def test_grade_usage_errors_exit_2(exercise, tmp_path, slug, content, words):
 
 def test_sandbox_check_reports_every_layer():
     output = run("sandbox_check")
-    for layer in ("resource limits", "privilege drop", "seccomp", "landlock", "namespaces"):
+    for layer in (
+        "resource limits",
+        "unprivileged sandbox user",
+        "seccomp",
+        "Landlock",
+        "namespace",
+    ):
         assert layer in output
     assert "All required layers are active." in output
