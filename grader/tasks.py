@@ -52,41 +52,41 @@ class GradingTask(DjangoTask):
             return None
 
 
-@shared_task(
-    bind=True,
-    base=GradingTask,
-    routed_queue="live",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=MAX_RETRIES,
-)
+# Grading is idempotent (guarded status updates), so a task is acknowledged only once done
+# and a worker lost mid-task hands it back to the queue.
+RELIABLE = {
+    "bind": True,
+    "base": GradingTask,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "max_retries": MAX_RETRIES,
+}
+INFRASTRUCTURE_FAILURES = (SandboxUnavailable, OperationalError)
+
+
+def _call_or_retry(task: GradingTask, service: Any, **kwargs: Any) -> None:
+    """Call `service`; on an infrastructure failure, retry the task with backoff."""
+    try:
+        service(**kwargs)
+    except INFRASTRUCTURE_FAILURES as exc:
+        # A submission stays RUNNING with deliveries > 1 meanwhile: the learner sees "retrying".
+        raise task.retry(exc=exc, countdown=2**task.request.retries) from exc
+
+
+@shared_task(routed_queue="live", **RELIABLE)
 def grade_submission(self: GradingTask, submission_id: int) -> None:
     """Grade a learner's submission (live queue); infrastructure failures are retried."""
     from grader import services
 
-    try:
-        services.grade_submission(submission_id=submission_id)
-    except (SandboxUnavailable, OperationalError) as exc:
-        # The submission stays RUNNING with deliveries > 1: the learner sees "retrying".
-        raise self.retry(exc=exc, countdown=2**self.request.retries) from exc
+    _call_or_retry(self, services.grade_submission, submission_id=submission_id)
 
 
-@shared_task(
-    bind=True,
-    base=GradingTask,
-    routed_queue="bulk",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=MAX_RETRIES,
-)
+@shared_task(routed_queue="bulk", **RELIABLE)
 def regrade_submission(self: GradingTask, submission_id: int) -> None:
     """Grade a submission again after its exercise changed (bulk queue)."""
     from grader import services
 
-    try:
-        services.grade_submission(submission_id=submission_id)
-    except (SandboxUnavailable, OperationalError) as exc:
-        raise self.retry(exc=exc, countdown=2**self.request.retries) from exc
+    _call_or_retry(self, services.grade_submission, submission_id=submission_id)
 
 
 @shared_task(base=GradingTask, routed_queue="live", ignore_result=True)
@@ -100,22 +100,13 @@ def sweep_stuck_submissions() -> int:
 # --- Reference check (authoring) -------------------------------------------------------------
 
 
-@shared_task(
-    bind=True,
-    base=GradingTask,
-    routed_queue="bulk",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=MAX_RETRIES,
-)
+@shared_task(routed_queue="bulk", **RELIABLE)
 def check_exercise_reference(self: GradingTask, exercise_id: int) -> None:
     """Run an exercise's reference check and record it (bulk queue)."""
     from exercises.models import Exercise
     from grader import services
 
     try:
-        services.check_exercise_reference(exercise_id=exercise_id)
+        _call_or_retry(self, services.check_exercise_reference, exercise_id=exercise_id)
     except Exercise.DoesNotExist:
         logger.info("exercise %s deleted before its reference check ran", exercise_id)
-    except (SandboxUnavailable, OperationalError) as exc:
-        raise self.retry(exc=exc, countdown=2**self.request.retries) from exc

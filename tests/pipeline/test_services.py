@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from celery.exceptions import Retry
 from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils import timezone
@@ -25,6 +26,7 @@ from exercises.services import (
 )
 from grader import services as grader_services
 from grader.grading import TestResult, Verdict
+from grader.sandbox import SandboxUnavailable
 from grader.tasks import grade_submission as grading_task
 from tests.pipeline.conftest import FORGOT_MESSAGE, FORGOT_TO_ADD, make_exercise
 
@@ -321,3 +323,39 @@ def test_a_task_run_eagerly_leaves_its_callers_database_connection_open(exercise
     grading_task.apply(args=[submission.id])
     submission.refresh_from_db()
     assert submission.status == Submission.Status.PASSED
+
+
+def test_an_unavailable_sandbox_is_retried_and_never_charged(monkeypatch):
+    learner = User.objects.create_user("retry-learner")
+    exercise = make_exercise(slug="retry-me")
+    submission = submit_solution(user=learner, exercise=exercise, code=CORRECT)
+    real_grade = grader_services.grade
+    failures = []
+
+    def sandbox_down_once(*args, **kwargs):
+        if not failures:
+            failures.append(1)
+            raise SandboxUnavailable("the zygote could not start")
+        return real_grade(*args, **kwargs)
+
+    monkeypatch.setattr(grader_services, "grade", sandbox_down_once)
+    monkeypatch.setattr(grading_task, "retry", retry_now(grading_task))
+    first = grading_task.apply(args=[submission.id])
+
+    assert first.state == "RETRY"
+    submission.refresh_from_db()
+    assert failures == [1]
+    assert submission.status == Submission.Status.PASSED
+    assert submission.deliveries == 2
+    assert Submission.objects.filter(user=learner, kind=Submission.Kind.SUBMIT).count() == 1
+
+
+def retry_now(task):
+    """Run the task's retry at once in this process, as a worker would after the countdown."""
+
+    def retry(exc=None, countdown=None, **_):
+        assert countdown == 1, "the first retry waits one second"
+        task.apply(args=task.request.args)
+        raise Retry(exc=exc, when=countdown)
+
+    return retry
