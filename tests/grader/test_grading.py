@@ -719,7 +719,6 @@ def test_from_folder_reads_the_course_file_format(tmp_path):
     assert grade(spec, "def scale(x, a):\n    return x + a\n").misconception_slug == "added"
 
 
-@pytest.mark.skipif(not (EXERCISES / "rnn-forward").is_dir(), reason="seeded content not present")
 def test_seeded_rnn_forward_names_steps_and_recognises_h0_included():
     spec = ExerciseSpec.from_folder(EXERCISES / "rnn-forward")
     wrong_bias = (
@@ -736,7 +735,6 @@ def test_seeded_rnn_forward_names_steps_and_recognises_h0_included():
     assert grade(spec, h0_code).misconception_slug == "h0-included"
 
 
-@pytest.mark.skipif(not (EXERCISES / "rnn-step").is_dir(), reason="seeded content not present")
 def test_seeded_rnn_step_reference_passes():
     spec = ExerciseSpec.from_folder(EXERCISES / "rnn-step")
     verdict = grade(spec, spec.reference_code)
