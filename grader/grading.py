@@ -61,6 +61,8 @@ _BUILTIN_EXCEPTION_NAMES = frozenset(
 _HIDDEN_OUTPUT_NOTE = "[Output printed on hidden cases is not shown.]"
 # Run errors whose sentence the worker writes from what it measured, never from the code's text.
 _MEASURED_ERRORS = ("timeout", "memory", "output", "crash")
+# However long the examples took, the hidden cases get at least this long to run.
+_MIN_HIDDEN_TIME_S = 0.25
 # Encoded results (return values and arguments after the calls) a run may send back. Trusted
 # code gets a generous cap; a learner gets a few times what the reference needed.
 _TRUSTED_OUTPUT_BYTES = 64 * 1024 * 1024
@@ -364,11 +366,21 @@ def _run_learner(
         + [("", shown.stdout)]
     )
     if hidden:
+        # The time limit covers all cases: the hidden run gets what the examples left of it.
+        left_s = max(_MIN_HIDDEN_TIME_S, limits.time_limit_s - shown.duration_ms / 1000)
         secret = sandbox.run(
-            code, spec.entry_point, [prepared.cases[index].args for index in hidden], limits=limits
+            code,
+            spec.entry_point,
+            [prepared.cases[index].args for index in hidden],
+            limits=dataclasses.replace(limits, time_limit_s=left_s),
         )
         if secret.status != "ok":
-            if secret.error_kind in _MEASURED_ERRORS and secret.error:
+            if secret.error_kind == "timeout":
+                message = (
+                    f"Your code took longer than {limits.time_limit_s:g} s on all the cases "
+                    "together (examples and hidden cases) and was stopped."
+                )
+            elif secret.error_kind in _MEASURED_ERRORS and secret.error:
                 message = f"On the hidden cases: {secret.error}"
             else:
                 message = "Your code stopped on the hidden cases before returning its results."

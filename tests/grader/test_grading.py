@@ -797,3 +797,18 @@ def test_expected_outputs_cache_evicts_the_least_recently_used_spec():
     cache.get(third, sandbox)
     assert first in cache and third in cache
     assert second not in cache
+
+
+def test_the_time_limit_covers_examples_and_hidden_cases_together():
+    # 0.45 s per call: the one example (0.45 s) and the two hidden cases (0.9 s) each fit in
+    # 1 s on their own, but not together.
+    slow = "import time\n\ndef scale(x, a):\n    time.sleep(0.45)\n    return x * a\n"
+    verdict = grade(scale_spec(slug="scale-slow", time_limit_ms=1000), slow)
+    assert verdict.status == "error"
+    assert "longer than 1 s on all the cases together" in verdict.tests[0].message
+
+
+def test_code_within_the_time_limit_over_all_cases_passes():
+    quick = "import time\n\ndef scale(x, a):\n    time.sleep(0.1)\n    return x * a\n"
+    verdict = grade(scale_spec(slug="scale-quick", time_limit_ms=1000), quick)
+    assert verdict.status == "passed", verdict.to_dict(detail=True)
