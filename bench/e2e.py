@@ -19,7 +19,6 @@ import contextlib
 import http.client
 import json
 import os
-import secrets
 import shutil
 import statistics
 import subprocess
@@ -36,6 +35,8 @@ from urllib.parse import urlsplit
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
+from bench.common import manage, percentile, production_env  # noqa: E402
+
 EXERCISE_DIR = BASE_DIR / "content" / "rnn-from-scratch" / "exercises" / "rnn-step"
 TARGETS = {
     "latency_p50_ms": 50,
@@ -43,15 +44,6 @@ TARGETS = {
     "throughput_per_s": 150,
     "burst_drain_s": 30,
 }
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Return the q-th percentile (0..100) by nearest rank."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    index = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
 
 
 # -- the stack ---------------------------------------------------------------------------------
@@ -71,13 +63,6 @@ class Site:
             action()
 
 
-def manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=True,
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-
-
 def start_site(database: str, concurrency: int, web_workers: int, web_threads: int) -> Site:
     """Start Redis, a database, migrations, Celery workers and gunicorn on free ports."""
     from config.stack import Stack, celery_worker_argv, gunicorn_argv, wait_for_port
@@ -85,18 +70,7 @@ def start_site(database: str, concurrency: int, web_workers: int, web_threads: i
 
     workdir = Path(tempfile.mkdtemp(prefix="unrolled-bench-"))
     cleanup = [lambda: shutil.rmtree(workdir, ignore_errors=True)]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(40),
-        "SECURE_SSL_REDIRECT": "false",
-        "SECURE_COOKIES": "false",
-        "SECURE_HSTS_SECONDS": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "UNROLLED_VAR_DIR": str(workdir),
-        "LOG_LEVEL": "WARNING",
-    }
+    env = production_env(workdir)
     if database == "postgres":
         pg_root = Path(tempfile.mkdtemp(prefix="unrolled-bench-pg-"))
         server = PostgresServer(root=pg_root, port=free_port()).start()

@@ -19,10 +19,8 @@ import argparse
 import http.client
 import os
 import random
-import secrets
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -33,25 +31,12 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
+from bench.common import manage, percentile, production_env  # noqa: E402
 from config.stack import WEB_THREADS, WEB_WORKERS, Stack, gunicorn_argv, wait_for_port  # noqa: E402
 from tests.services import free_port  # noqa: E402
 
 TARGET_P95_MS = 50
 COURSE_DIR = BASE_DIR / "content" / "rnn-from-scratch"
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Return the q-th percentile (0..100) by nearest rank."""
-    ordered = sorted(values)
-    index = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
-
-
-def manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=True,
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
 
 
 def lesson_paths() -> list[str]:
@@ -119,19 +104,9 @@ def main() -> int:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="unrolled-pages-"))
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(40),
-        "SECURE_SSL_REDIRECT": "false",
-        "SECURE_COOKIES": "false",
-        "SECURE_HSTS_SECONDS": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "UNROLLED_VAR_DIR": str(workdir),
+    env = production_env(workdir) | {
         "STATIC_ROOT": str(workdir / "static"),
         "DATABASE_URL": f"sqlite:///{workdir / 'pages.sqlite3'}",
-        "LOG_LEVEL": "WARNING",
     }
     stack = Stack(env=env)
     try:
