@@ -82,8 +82,9 @@ def test_compose_services_have_healthchecks_and_volumes():
 
 
 def test_compose_web_and_worker_commands_serve_the_site_and_run_tasks(
-    postgres_server, redis_server, tmp_path
+    postgres_server, redis_server, tmp_path, fresh_clone
 ):
+    """The services' commands, run from a clone with only requirements.txt installed (the image)."""
     host_env = {"SECRET_KEY": secrets.token_urlsafe(50), "POSTGRES_PASSWORD": "unrolled"}
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env.update(service_env("web", host_env))
@@ -95,7 +96,7 @@ def test_compose_web_and_worker_commands_serve_the_site_and_run_tasks(
     port = free_port()
     env.update(
         PORT=str(port),
-        PATH=f"{BASE_DIR / '.venv' / 'bin'}:{env['PATH']}",
+        PATH=f"{fresh_clone / '.venv' / 'bin'}:{env['PATH']}",
         STATIC_ROOT=str(tmp_path / "static"),
         UNROLLED_VAR_DIR=str(tmp_path / "var"),
     )
@@ -103,14 +104,14 @@ def test_compose_web_and_worker_commands_serve_the_site_and_run_tasks(
     # What the image build does before any service starts.
     subprocess.run(
         ["python", "manage.py", "collectstatic", "--noinput"],
-        cwd=BASE_DIR, env=env, check=True, capture_output=True, timeout=300,
+        cwd=fresh_clone, env=env, check=True, capture_output=True, timeout=300,
     )  # fmt: skip
 
     started = []
 
     def start(service: str) -> subprocess.Popen:
         proc = subprocess.Popen(
-            service_command(service, host_env), cwd=BASE_DIR, env=env,
+            service_command(service, host_env), cwd=fresh_clone, env=env,
             preexec_fn=die_with_parent,
         )  # fmt: skip
         started.append(proc)
