@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +29,8 @@ PR_SET_PDEATHSIG = 1
 GRADING_CONCURRENCY = int(os.environ.get("GRADING_CONCURRENCY", "2"))
 WEB_WORKERS = int(os.environ.get("WEB_WORKERS", "2"))
 WEB_THREADS = int(os.environ.get("WEB_THREADS", "4"))
+# A program that keeps crashing is restarted at most this often.
+RESTART_BACKOFF_MAX_S = 10.0
 
 
 def celery_worker_argv(queue: str, concurrency: int, loglevel: str = "INFO") -> list[str]:
@@ -99,73 +101,140 @@ def wait_for_port(host: str, port: int, timeout_s: float, proc: subprocess.Popen
 
 
 @dataclass
+class Service:
+    """One long-running program of the site, restarted by the stack if it dies."""
+
+    name: str
+    argv: list[str]
+    stop_signal: int = signal.SIGTERM
+    # Stopped after the others (Redis: the workers acknowledge their last messages to it).
+    stops_last: bool = False
+    ready: Callable[[subprocess.Popen], None] | None = None
+    proc: subprocess.Popen | None = None
+    restarts: int = 0
+    next_start: float = 0.0
+
+
+@dataclass
 class Stack:
-    """The processes of one running site, stopped together."""
+    """The processes of one running site: started, supervised and stopped together."""
 
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
-    processes: list[tuple[str, subprocess.Popen]] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)
+
+    def add(self, service: Service) -> Service:
+        self.services.append(service)
+        self.launch(service)
+        return service
 
     def start(self, name: str, argv: Sequence[str]) -> subprocess.Popen:
-        proc = subprocess.Popen(list(argv), cwd=BASE_DIR, env=self.env, preexec_fn=die_with_parent)
-        self.processes.append((name, proc))
-        print(f"  started {name} (pid {proc.pid})", flush=True)
-        return proc
+        """Start one program under the stack and return its process."""
+        return self.add(Service(name, list(argv))).proc
 
-    def start_redis(self, port: int, data_dir: Path) -> subprocess.Popen:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        proc = self.start(
-            "redis",
-            [
-                redis_server_binary(),
-                "--bind", "127.0.0.1",
-                "--port", str(port),
-                "--dir", str(data_dir),
-                "--appendonly", "yes",
-                "--save", "",
-                "--protected-mode", "yes",
-                "--loglevel", "warning",
-            ],
+    @property
+    def processes(self) -> list[tuple[str, subprocess.Popen]]:
+        return [(s.name, s.proc) for s in self.services if s.proc is not None]
+
+    def launch(self, service: Service) -> None:
+        # Each program leads its own process group: Ctrl-C reaches only this supervisor, which
+        # then stops the programs in order, and a group kill also takes their pool processes.
+        service.proc = subprocess.Popen(
+            service.argv, cwd=BASE_DIR, env=self.env, preexec_fn=die_with_parent,
+            process_group=0,
         )  # fmt: skip
-        wait_for_port("127.0.0.1", port, 10, proc)
-        return proc
+        print(f"  started {service.name} (pid {service.proc.pid})", flush=True)
+        if service.ready:
+            service.ready(service.proc)
+
+    def start_redis(self, port: int, data_dir: Path) -> Service:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        argv = [
+            redis_server_binary(),
+            "--bind", "127.0.0.1",
+            "--port", str(port),
+            "--dir", str(data_dir),
+            "--appendonly", "yes",
+            "--save", "",
+            "--protected-mode", "yes",
+            "--loglevel", "warning",
+        ]  # fmt: skip
+        return self.add(
+            Service(
+                "redis", argv, stops_last=True,
+                ready=lambda proc: wait_for_port("127.0.0.1", port, 10, proc),
+            )
+        )  # fmt: skip
 
     def start_workers(self) -> None:
-        self.start("worker (live)", celery_worker_argv("live", GRADING_CONCURRENCY))
-        self.start("worker (bulk)", celery_worker_argv("bulk", 1))
+        self.add(Service("worker (live)", celery_worker_argv("live", GRADING_CONCURRENCY)))
+        self.add(Service("worker (bulk)", celery_worker_argv("bulk", 1)))
         schedule = BASE_DIR / "var" / "celerybeat-schedule"
-        self.start(
-            "beat (sweeper)",
-            [sys.executable, "-m", "celery", "-A", "config", "beat", "-l", "WARNING",
-             "-s", str(schedule)],
+        beat = [sys.executable, "-m", "celery", "-A", "config", "beat", "-l", "WARNING",
+                "-s", str(schedule)]  # fmt: skip
+        self.add(Service("beat (sweeper)", beat))
+
+    def start_web(self, host: str, port: int, *, access_log: bool = True) -> Service:
+        # SIGINT is gunicorn's quick shutdown; its SIGTERM waits up to 30 s for idle keep-alives.
+        return self.add(
+            Service(
+                "web", gunicorn_argv(host, port, access_log=access_log),
+                stop_signal=signal.SIGINT,
+                ready=lambda proc: wait_for_port(host, port, 30, proc),
+            )
         )  # fmt: skip
 
-    def start_web(self, host: str, port: int, *, access_log: bool = True) -> subprocess.Popen:
-        proc = self.start("web", gunicorn_argv(host, port, access_log=access_log))
-        wait_for_port(host, port, 30, proc)
-        return proc
+    def supervise(self, stop_requested: Callable[[], bool]) -> None:
+        """Restart any program that exits, with backoff, until a stop is requested."""
+        while not stop_requested():
+            now = time.monotonic()
+            for service in self.services:
+                if service.proc is not None and service.proc.poll() is not None:
+                    delay = min(RESTART_BACKOFF_MAX_S, 0.5 * 2**service.restarts)
+                    print(
+                        f"{service.name} exited with status {service.proc.returncode}; "
+                        f"restarting it in {delay:.1f} s",
+                        file=sys.stderr, flush=True,
+                    )  # fmt: skip
+                    _kill_group(service.proc)
+                    service.proc = None
+                    service.restarts += 1
+                    service.next_start = now + delay
+                elif service.proc is None and now >= service.next_start:
+                    try:
+                        self.launch(service)
+                    except (OSError, RuntimeError) as exc:
+                        print(f"  {service.name} did not start: {exc}", file=sys.stderr)
+                        service.proc = None
+                        service.next_start = now + RESTART_BACKOFF_MAX_S
+            time.sleep(0.1)
 
-    def stop(self, grace_s: float = 8.0) -> None:
-        """Stop every process: SIGTERM, then SIGKILL whatever is still there."""
-        for _, proc in reversed(self.processes):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + grace_s
-        for name, proc in reversed(self.processes):
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                print(f"  {name} did not stop in time: killing it", flush=True)
-                proc.kill()
-                proc.wait()
-        self.processes.clear()
+    def stop(self, grace_s: float = 1.5) -> None:
+        """Stop every program: the web and workers first, then Redis; kill what lingers."""
+        first = [s for s in self.services if not s.stops_last]
+        last = [s for s in self.services if s.stops_last]
+        for batch in (first, last):
+            running = [s for s in batch if s.proc is not None and s.proc.poll() is None]
+            for service in running:
+                with contextlib.suppress(ProcessLookupError):
+                    service.proc.send_signal(service.stop_signal)
+            deadline = time.monotonic() + grace_s
+            for service in running:
+                try:
+                    service.proc.wait(timeout=max(0.05, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    print(f"  {service.name} did not stop in time: killing it", flush=True)
+            # Whatever is left in a program's group (a pool process, a gunicorn worker) goes too.
+            for service in batch:
+                if service.proc is not None:
+                    _kill_group(service.proc)
+        self.services.clear()
 
-    def wait(self) -> str:
-        """Block until one process exits; return its name."""
-        while True:
-            for name, proc in self.processes:
-                if proc.poll() is not None:
-                    return name
-            time.sleep(0.3)
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL the process group `proc` leads and reap `proc`."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 def demo_accounts_banner() -> str:
@@ -189,12 +258,10 @@ def main() -> int:
 
     def request_stop(signum: int, _frame: object) -> None:
         nonlocal stopping
-        if not stopping:
-            stopping = True
-            raise KeyboardInterrupt
+        stopping = True
 
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGHUP, request_stop)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, request_stop)
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "8000"))
     try:
@@ -206,18 +273,15 @@ def main() -> int:
         stack.start_web(host, port)
         print(f"\nUnrolled is running at http://{host}:{port}/  (Ctrl-C stops everything)")
         print(demo_accounts_banner(), flush=True)
-        name = stack.wait()
-        print(f"{name} exited unexpectedly; stopping the rest.", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
+        stack.supervise(lambda: stopping)
         print("\nStopping…", flush=True)
         return 0
     except RuntimeError as exc:
         print(f"Could not start the site: {exc}", file=sys.stderr)
         return 1
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
         stack.stop()
         print("All processes stopped.", flush=True)
 
