@@ -292,8 +292,8 @@ def server_latencies_ms(ids: list[int]) -> list[float]:
 def baseline_in_process(slug: str, code: str, runs: int = 50) -> float:
     """Grade the same code in this process (no web, queue or database): p50 in ms."""
     from exercises.models import Exercise
+    from exercises.specs import exercise_spec
     from grader.grading import grade
-    from grader.services import exercise_spec
 
     spec = exercise_spec(Exercise.objects.prefetch_related("mistakes").get(slug=slug))
     grade(spec, code)  # warm the zygote and the expected-outputs cache

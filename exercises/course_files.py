@@ -794,8 +794,8 @@ def _check_published_exercises(data: CourseData, summary: ImportSummary) -> None
     see an exercise whose reference does not pass its own cases.
     """
     from exercises.authoring import CheckState, check_state, summarise_report
+    from exercises.grading import check_exercise_reference
     from grader.sandbox import SandboxUnavailable
-    from grader.services import check_exercise_reference
 
     problems = []
     for item in data.exercises:

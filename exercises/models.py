@@ -79,6 +79,10 @@ class Submission(models.Model):
         SUBMIT = "submit", "Submission"
         RUN = "run", "Run of the examples"
 
+    class Fault(models.TextChoices):
+        SUBMISSION = "submission", "The submitted code could not be graded"
+        PLATFORM = "platform", "Our side failed (not an attempt; regraded)"
+
     FINAL = (Status.PASSED, Status.FAILED, Status.ERROR)
 
     user = models.ForeignKey(
@@ -97,6 +101,8 @@ class Submission(models.Model):
     misconception_slug = models.CharField(max_length=50, blank=True)
     message = models.TextField(blank=True)
     stdout = models.TextField(blank=True)
+    # Whose fault an ERROR is; empty for every other status (the API says null).
+    fault = models.CharField(max_length=10, choices=Fault.choices, blank=True, default="")
     duration_ms = models.FloatField(null=True, blank=True)
     # Times the grading was (re)started: infrastructure retries, never learner attempts.
     deliveries = models.PositiveIntegerField(default=0)
@@ -115,6 +121,10 @@ class Submission(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in self.FINAL
+
+    @property
+    def is_platform_fault(self) -> bool:
+        return self.status == self.Status.ERROR and self.fault == self.Fault.PLATFORM
 
 
 class ApiToken(models.Model):

@@ -38,13 +38,6 @@ class ExerciseStats:
         return self.learners_passed / self.learners_submitted
 
 
-def _our_fault_messages() -> tuple[str, ...]:
-    from exercises.services import INFRASTRUCTURE_GAVE_UP
-    from grader.services import EXERCISE_BROKEN
-
-    return (INFRASTRUCTURE_GAVE_UP, EXERCISE_BROKEN)
-
-
 def grading_ms(submission: Submission) -> float | None:
     """Return how long grading took: graded_at − started_at, else the grader's duration_ms."""
     if submission.graded_at and submission.started_at:
@@ -60,7 +53,7 @@ def exercise_stats(exercise: Exercise) -> ExerciseStats:
             exercise=exercise, kind=Submission.Kind.SUBMIT, status__in=Submission.FINAL
         )
         # Failures on our side never count as a learner's attempt.
-        .exclude(status=Submission.Status.ERROR, message__in=_our_fault_messages())
+        .exclude(status=Submission.Status.ERROR, fault=Submission.Fault.PLATFORM)
         .order_by("created_at", "id")
         .only(
             "user_id", "status", "created_at", "started_at", "graded_at", "duration_ms",

@@ -281,7 +281,7 @@ def test_published_exercise_whose_check_fails_is_not_imported(tmp_path: Path) ->
 
 def test_changing_the_reference_in_the_folder_makes_the_check_stale(small_course: Path) -> None:
     from exercises.authoring import CheckState, check_state
-    from grader.services import check_exercise_reference
+    from exercises.grading import check_exercise_reference
 
     import_course(path=small_course)
     exercise = Exercise.objects.get(slug="scale")

@@ -24,7 +24,7 @@ from django.test import Client
 from config.stack import BASE_DIR, die_with_parent
 from exercises.models import Exercise, Submission
 from exercises.services import requeue_stuck_submissions, submit_solution
-from grader.tasks import grade_submission
+from exercises.tasks import grade_submission
 from tests.pipeline.conftest import FORGOT_MESSAGE, FORGOT_TO_ADD, make_exercise
 from tests.services import start_celery_worker, stop_process, worker_env
 

@@ -1,4 +1,4 @@
-"""exercises.services and grader.services against the database (and the real sandbox)."""
+"""exercises.services, exercises.grading and exercises.tasks against the database (and the real sandbox)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils import timezone
 
+from exercises import grading as grading_services
+from exercises import specs as exercise_specs
 from exercises.models import ApiToken, Exercise, KnownMistake, Submission
 from exercises.services import (
     MAX_DELIVERIES,
@@ -24,10 +26,9 @@ from exercises.services import (
     submit_solution,
     user_for_api_token,
 )
-from grader import services as grader_services
+from exercises.tasks import grade_submission as grading_task
 from grader.grading import TestResult, Verdict
 from grader.sandbox import SandboxUnavailable
-from grader.tasks import grade_submission as grading_task
 from tests.pipeline.conftest import FORGOT_MESSAGE, FORGOT_TO_ADD, make_exercise
 
 pytestmark = pytest.mark.django_db
@@ -187,7 +188,7 @@ def test_regrade_submissions_requeues_final_ones_on_the_bulk_queue(
     with django_capture_on_commit_callbacks() as callbacks:
         assert regrade_submissions(submissions=[submission]) == 1
     assert len(callbacks) == 1
-    assert callbacks[0].func.__self__.name == "grader.tasks.regrade_submission"
+    assert callbacks[0].func.__self__.name == "exercises.tasks.regrade_submission"
     stored = Submission.objects.get()
     assert (stored.status, stored.deliveries) == (Submission.Status.QUEUED, 0)
 
@@ -210,17 +211,17 @@ def test_api_tokens_are_stored_hashed_and_replaced_on_regeneration(learner):
 
 def test_grading_a_correct_submission_records_passed(exercise, learner):
     submission = submit(exercise, learner)
-    assert grader_services.grade_submission(submission_id=submission.id)
+    assert grading_services.grade_submission(submission_id=submission.id)
     stored = Submission.objects.get()
     assert stored.status == Submission.Status.PASSED
     assert stored.score == 1.0
     assert stored.deliveries == 1
-    assert stored.exercise_version == grader_services.exercise_spec(exercise).version
+    assert stored.exercise_version == exercise_specs.exercise_spec(exercise).version
 
 
 def test_grading_a_known_mistake_records_its_misconception(exercise, learner):
     submission = submit(exercise, learner, code=FORGOT_TO_ADD)
-    grader_services.grade_submission(submission_id=submission.id)
+    grading_services.grade_submission(submission_id=submission.id)
     stored = Submission.objects.get()
     assert stored.status == Submission.Status.FAILED
     assert stored.misconception == FORGOT_MESSAGE
@@ -229,16 +230,16 @@ def test_grading_a_known_mistake_records_its_misconception(exercise, learner):
 
 def test_grading_twice_records_once(exercise, learner):
     submission = submit(exercise, learner)
-    assert grader_services.grade_submission(submission_id=submission.id)
+    assert grading_services.grade_submission(submission_id=submission.id)
     graded_at = Submission.objects.get().graded_at
-    assert not grader_services.grade_submission(submission_id=submission.id)
+    assert not grading_services.grade_submission(submission_id=submission.id)
     stored = Submission.objects.get()
     assert (stored.graded_at, stored.deliveries) == (graded_at, 1)
 
 
 def test_a_run_grades_only_the_visible_examples(exercise, learner):
     submission = submit(exercise, learner, kind=Submission.Kind.RUN)
-    grader_services.grade_submission(submission_id=submission.id)
+    grading_services.grade_submission(submission_id=submission.id)
     names = [test["name"] for test in Submission.objects.get().tests]
     assert names == ["example"]
 
@@ -290,26 +291,26 @@ def test_a_malformed_rate_is_a_configuration_error(rate):
 
 
 def test_the_spec_cache_serves_an_unchanged_exercise_without_rebuilding_it(exercise):
-    first = grader_services.specs.get(Exercise.objects.get(id=exercise.id))
-    again = grader_services.specs.get(Exercise.objects.get(id=exercise.id))
+    first = exercise_specs.specs.get(Exercise.objects.get(id=exercise.id))
+    again = exercise_specs.specs.get(Exercise.objects.get(id=exercise.id))
     assert again is first
-    assert first.version == grader_services.exercise_spec(exercise).version
+    assert first.version == exercise_specs.exercise_spec(exercise).version
 
 
 def test_editing_only_a_known_mistake_gives_a_new_spec(exercise):
-    before = grader_services.specs.get(Exercise.objects.get(id=exercise.id))
+    before = exercise_specs.specs.get(Exercise.objects.get(id=exercise.id))
     # A course import may update a mistake without saving its exercise (no new updated_at).
     KnownMistake.objects.filter(exercise=exercise).update(message="Add the one.")
-    after = grader_services.specs.get(Exercise.objects.get(id=exercise.id))
+    after = exercise_specs.specs.get(Exercise.objects.get(id=exercise.id))
     assert after.version != before.version
     assert [m.message for m in after.mistakes] == ["Add the one."]
 
 
 def test_editing_the_exercise_gives_a_new_spec(exercise):
-    before = grader_services.specs.get(Exercise.objects.get(id=exercise.id))
+    before = exercise_specs.specs.get(Exercise.objects.get(id=exercise.id))
     exercise.rtol = 1e-3
     exercise.save(update_fields=["rtol", "updated_at"])
-    after = grader_services.specs.get(Exercise.objects.get(id=exercise.id))
+    after = exercise_specs.specs.get(Exercise.objects.get(id=exercise.id))
     assert after.rtol == 1e-3
     assert after.version != before.version
 
@@ -329,7 +330,7 @@ def test_an_unavailable_sandbox_is_retried_and_never_charged(monkeypatch):
     learner = User.objects.create_user("retry-learner")
     exercise = make_exercise(slug="retry-me")
     submission = submit_solution(user=learner, exercise=exercise, code=CORRECT)
-    real_grade = grader_services.grade
+    real_grade = grading_services.grade
     failures = []
 
     def sandbox_down_once(*args, **kwargs):
@@ -338,7 +339,7 @@ def test_an_unavailable_sandbox_is_retried_and_never_charged(monkeypatch):
             raise SandboxUnavailable("the zygote could not start")
         return real_grade(*args, **kwargs)
 
-    monkeypatch.setattr(grader_services, "grade", sandbox_down_once)
+    monkeypatch.setattr(grading_services, "grade", sandbox_down_once)
     monkeypatch.setattr(grading_task, "retry", retry_now(grading_task))
     first = grading_task.apply(args=[submission.id])
 

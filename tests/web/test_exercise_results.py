@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from exercises.models import Exercise, Submission
 from exercises.services import record_grading_result
+from exercises.specs import exercise_spec
 from grader.grading import ExerciseSpec, grade
-from grader.services import exercise_spec
 from tests.factories import make_course, make_lesson
 
 pytestmark = pytest.mark.django_db
