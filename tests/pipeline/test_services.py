@@ -14,9 +14,12 @@ from exercises import grading as grading_services
 from exercises import specs as exercise_specs
 from exercises.models import ApiToken, Exercise, KnownMistake, Submission
 from exercises.services import (
+    INFRASTRUCTURE_GAVE_UP,
+    MAX_AUTOMATIC_DELIVERIES,
     MAX_DELIVERIES,
     SubmissionRateLimited,
     create_api_token,
+    give_up_grading,
     parse_rate,
     record_grading_result,
     regenerate_api_token,
@@ -26,6 +29,7 @@ from exercises.services import (
     submit_solution,
     user_for_api_token,
 )
+from exercises.stats import exercise_stats
 from exercises.tasks import grade_submission as grading_task
 from grader.grading import TestResult, Verdict
 from grader.sandbox import SandboxUnavailable
@@ -349,6 +353,74 @@ def test_an_unavailable_sandbox_is_retried_and_never_charged(monkeypatch):
     assert submission.status == Submission.Status.PASSED
     assert submission.deliveries == 2
     assert Submission.objects.filter(user=learner, kind=Submission.Kind.SUBMIT).count() == 1
+
+
+def test_a_sandbox_down_past_the_retries_ends_the_row_at_once_as_a_platform_fault(
+    monkeypatch, client
+):
+    learner = User.objects.create_user("unlucky-learner")
+    exercise = make_exercise(slug="sandbox-down")
+    submission = submit_solution(user=learner, exercise=exercise, code=CORRECT)
+    calls = []
+
+    def sandbox_down(*args, **kwargs):
+        calls.append(1)
+        raise SandboxUnavailable("the zygote could not start")
+
+    monkeypatch.setattr(grading_services, "grade", sandbox_down)
+    result = grading_task.apply(args=[submission.id])
+
+    assert result.state == "FAILURE"
+    assert len(calls) == grading_task.max_retries + 1
+    submission.refresh_from_db()
+    # Ended by the task's failure handler, not left running for the sweeper.
+    assert (submission.status, submission.fault) == ("error", "platform")
+    assert submission.message == INFRASTRUCTURE_GAVE_UP
+    assert exercise_stats(exercise).submissions == 0
+    client.force_login(learner)
+    page = client.get(f"/exercises/{exercise.slug}/submissions/{submission.id}/").content.decode()
+    assert "Not your code" in page
+    assert "does not count as an attempt" in page
+    assert client.get(f"/api/submissions/{submission.id}").json()["fault"] == "platform"
+
+
+def test_a_syntax_error_ends_the_row_as_the_submissions_fault(exercise, learner, client):
+    submission = submit(exercise, learner, code="def add_one(x)\n    return x\n")
+    grading_services.grade_submission(submission_id=submission.id)
+    submission.refresh_from_db()
+    assert (submission.status, submission.fault) == ("error", "submission")
+    assert exercise_stats(exercise).submissions == 1
+    client.force_login(learner)
+    page = client.get(f"/exercises/{exercise.slug}/submissions/{submission.id}/").content.decode()
+    assert "Not your code" not in page
+    assert client.get(f"/api/submissions/{submission.id}").json()["fault"] == "submission"
+
+
+def test_the_sweeper_regrades_platform_faults_until_their_deliveries_run_out(exercise, learner):
+    faulted = submit(exercise, learner)
+    spent = submit(exercise, learner)
+    give_up_grading(submission_id=faulted.id)
+    give_up_grading(submission_id=spent.id)
+    Submission.objects.filter(id=spent.id).update(deliveries=MAX_AUTOMATIC_DELIVERIES)
+    Submission.objects.update(updated_at=timezone.now() - timedelta(minutes=5))
+
+    assert requeue_stuck_submissions(older_than_s=60) == 1
+    faulted.refresh_from_db()
+    spent.refresh_from_db()
+    assert (faulted.status, faulted.fault) == ("queued", "")
+    assert (spent.status, spent.fault) == ("error", "platform")
+
+
+def test_regrade_leaves_an_unfinished_submission_alone(
+    exercise, learner, django_capture_on_commit_callbacks
+):
+    running = submit(exercise, learner)
+    start_grading(submission_id=running.id)
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert regrade_submissions(submissions=[running]) == 0
+    assert callbacks == []
+    running.refresh_from_db()
+    assert running.status == "running"
 
 
 def retry_now(task):
