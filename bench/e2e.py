@@ -183,9 +183,9 @@ def create_exercise() -> tuple[str, str]:
     """Create the seeded rnn-step exercise (published); return its slug and reference code."""
     from courses.models import Course, Lesson
     from exercises.models import Exercise, KnownMistake
-    from grader.grading import ExerciseSpec
+    from exercises.specs import spec_from_folder
 
-    spec = ExerciseSpec.from_folder(EXERCISE_DIR)
+    spec = spec_from_folder(EXERCISE_DIR)
     course, _ = Course.objects.get_or_create(
         slug="bench", defaults={"title": "Bench", "published": True}
     )

@@ -5,6 +5,7 @@ from django.db import models
 from django.urls import reverse
 
 from courses.models import Lesson
+from grader.grading import DEFAULT_ATOL, DEFAULT_MEMORY_MB, DEFAULT_RTOL, DEFAULT_TIME_LIMIT_MS
 
 
 class Exercise(models.Model):
@@ -25,10 +26,10 @@ class Exercise(models.Model):
     starter_code = models.TextField(blank=True)
     reference_code = models.TextField()
     cases_code = models.TextField(help_text="Python defining make_cases() -> list of cases.")
-    rtol = models.FloatField(default=1e-5)
-    atol = models.FloatField(default=1e-8)
-    time_limit_ms = models.PositiveIntegerField(default=2000)
-    memory_mb = models.PositiveIntegerField(default=512)
+    rtol = models.FloatField(default=DEFAULT_RTOL)
+    atol = models.FloatField(default=DEFAULT_ATOL)
+    time_limit_ms = models.PositiveIntegerField(default=DEFAULT_TIME_LIMIT_MS)
+    memory_mb = models.PositiveIntegerField(default=DEFAULT_MEMORY_MB)
     published = models.BooleanField(default=False)
     check_status = models.CharField(
         max_length=10, choices=Check.choices, default=Check.UNCHECKED, editable=False

@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from datetime import datetime
+from pathlib import Path
 
+from exercises.course_files.read import read_exercise_folder
 from exercises.models import Exercise, KnownMistake
 from grader.grading import ExerciseSpec
 from grader.grading import KnownMistake as SpecMistake
@@ -79,3 +81,23 @@ class SpecCache:
 
 
 specs = SpecCache()
+
+
+def spec_from_folder(path: str | Path) -> ExerciseSpec:
+    """Return the spec of an `exercises/<slug>/` folder, read by the course-folder reader."""
+    data = read_exercise_folder(path)
+    return ExerciseSpec(
+        slug=data.slug,
+        entry_point=data.entry_point,
+        reference_code=data.reference_code,
+        cases_code=data.cases_code,
+        mistakes=tuple(
+            SpecMistake(slug=m.slug, title=m.title, code=m.code, message=m.message)
+            for m in data.mistakes
+        ),
+        rtol=data.rtol,
+        atol=data.atol,
+        time_limit_ms=data.time_limit_ms,
+        memory_mb=data.memory_mb,
+        returns=tuple(data.returns),
+    )
