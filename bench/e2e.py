@@ -65,8 +65,8 @@ class Site:
 
 def start_site(database: str, concurrency: int, web_workers: int, web_threads: int) -> Site:
     """Start Redis, a database, migrations, Celery workers and gunicorn on free ports."""
+    from config.servers import PostgresServer, free_port
     from config.stack import Stack, celery_worker_argv, gunicorn_argv, wait_for_port
-    from tests.services import PostgresServer, free_port
 
     workdir = Path(tempfile.mkdtemp(prefix="unrolled-bench-"))
     cleanup = [lambda: shutil.rmtree(workdir, ignore_errors=True)]
