@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from datetime import datetime
 from pathlib import Path
 
@@ -11,6 +9,7 @@ from exercises.course_files.read import read_exercise_folder
 from exercises.models import Exercise, KnownMistake
 from grader.grading import ExerciseSpec
 from grader.grading import KnownMistake as SpecMistake
+from grader.lru import LruCache
 
 MISTAKE_FIELDS = ("slug", "title", "code", "message")
 
@@ -39,18 +38,13 @@ def _spec(exercise: Exercise, mistakes: tuple[SpecMistake, ...]) -> ExerciseSpec
     )
 
 
-class SpecCache:
+class SpecCache(LruCache[ExerciseSpec]):
     """The specs of recently graded exercises in this process, keyed by what they are made of.
 
     The key is the exercise's id and `updated_at` plus its known mistakes' rows, so an edit
     to the exercise or to any of its mistakes (which does not always touch the exercise's
     `updated_at`) gives a new spec. A hit saves building the spec and hashing its version.
     """
-
-    def __init__(self, maxsize: int = 64) -> None:
-        self.maxsize = maxsize
-        self._entries: OrderedDict[tuple, ExerciseSpec] = OrderedDict()
-        self._lock = threading.Lock()
 
     def get(self, exercise: Exercise) -> ExerciseSpec:
         """Return the spec of `exercise` as stored now (one query for its known mistakes)."""
@@ -60,24 +54,13 @@ class SpecCache:
             .values_list(*MISTAKE_FIELDS)
         )
         updated_at: datetime = exercise.updated_at
-        key = (exercise.id, updated_at, rows)
-        with self._lock:
-            spec = self._entries.get(key)
-            if spec is not None:
-                self._entries.move_to_end(key)
-                return spec
-        spec = _spec(exercise, tuple(SpecMistake(*row) for row in rows))
-        spec.version  # noqa: B018 -- hash once, outside the lock, then every hit reuses it
-        with self._lock:
-            self._entries[key] = spec
-            while len(self._entries) > self.maxsize:
-                self._entries.popitem(last=False)
-        return spec
 
-    def clear(self) -> None:
-        """Forget every spec."""
-        with self._lock:
-            self._entries.clear()
+        def build() -> ExerciseSpec:
+            spec = _spec(exercise, tuple(SpecMistake(*row) for row in rows))
+            spec.version  # noqa: B018 -- hash once, outside the lock, then every hit reuses it
+            return spec
+
+        return self.get_or_build((exercise.id, updated_at, rows), build)
 
 
 specs = SpecCache()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,13 @@ def _upsert(model_label: str, summary: ImportSummary, instance: Any, values: dic
     return instance
 
 
+def _remove(model_label: str, summary: ImportSummary, rows: Iterable[Any]) -> None:
+    """Delete the rows the folder no longer has, counting them."""
+    for row in rows:
+        row.delete()
+        summary.count(summary.removed, model_label)
+
+
 def _import_lessons(course: Course, data: CourseData, summary: ImportSummary) -> dict[str, Lesson]:
     existing = {lesson.slug: lesson for lesson in course.lessons.all()}
     lessons = {}
@@ -107,9 +115,7 @@ def _import_lessons(course: Course, data: CourseData, summary: ImportSummary) ->
             lesson,
             {"title": item.title, "body": item.body, "order": item.order},
         )
-    for lesson in existing.values():
-        lesson.delete()
-        summary.count(summary.removed, "lessons")
+    _remove("lessons", summary, existing.values())
     return lessons
 
 
@@ -143,9 +149,7 @@ def _import_questions(
             },
         )
         _import_choices(question, item, summary)
-    for question in existing.values():
-        question.delete()
-        summary.count(summary.removed, "questions")
+    _remove("questions", summary, existing.values())
 
 
 def _import_choices(question: Question, item: QuestionData, summary: ImportSummary) -> None:
@@ -165,9 +169,7 @@ def _import_choices(question: Question, item: QuestionData, summary: ImportSumma
                 "order": position,
             },
         )
-    for choice in current[len(item.choices) :]:
-        choice.delete()
-        summary.count(summary.removed, "choices")
+    _remove("choices", summary, current[len(item.choices) :])
 
 
 def _import_exercises(
@@ -198,9 +200,7 @@ def _import_exercises(
             },
         )
         _import_mistakes(exercise, item, summary)
-    for exercise in existing.values():
-        exercise.delete()
-        summary.count(summary.removed, "exercises")
+    _remove("exercises", summary, existing.values())
 
 
 def _import_mistakes(exercise: Exercise, item: ExerciseData, summary: ImportSummary) -> None:
@@ -220,9 +220,7 @@ def _import_mistakes(exercise: Exercise, item: ExerciseData, summary: ImportSumm
                 "order": position,
             },
         )
-    for mistake in existing.values():
-        mistake.delete()
-        summary.count(summary.removed, "known mistakes")
+    _remove("known mistakes", summary, existing.values())
 
 
 def _check_published_exercises(data: CourseData, summary: ImportSummary) -> None:

@@ -7,13 +7,12 @@ version; `expected_outputs` keeps the result in this process.
 from __future__ import annotations
 
 import ast
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 from grader.compare import component_names, inputs_changed
 from grader.grading.spec import Case, ExerciseSpec, KnownMistake
+from grader.lru import LruCache
 from grader.sandbox import Limits, RunResult, Sandbox, SandboxUnavailable, codec
 
 # Encoded results (return values and arguments after the calls) a run may send back. Trusted
@@ -51,43 +50,15 @@ class PreparedExercise:
         return self.reference.outcomes[index].value
 
 
-class ExpectedOutputsCache:
+class ExpectedOutputsCache(LruCache[PreparedExercise]):
     """A small in-process LRU of prepared exercises keyed by `ExerciseSpec.version`."""
-
-    def __init__(self, maxsize: int = 64) -> None:
-        self.maxsize = maxsize
-        self._entries: OrderedDict[str, PreparedExercise] = OrderedDict()
-        self._lock = threading.Lock()
 
     def get(self, spec: ExerciseSpec, sandbox: Sandbox) -> PreparedExercise:
         """Return the prepared exercise, running cases, reference and mistakes on a miss."""
-        key = spec.version
-        with self._lock:
-            prepared = self._entries.get(key)
-            if prepared is not None:
-                self._entries.move_to_end(key)
-                return prepared
-        # Built outside the lock: two threads may both build on a cold miss, which is harmless.
-        prepared = _prepare(spec, sandbox)
-        with self._lock:
-            self._entries[key] = prepared
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.maxsize:
-                self._entries.popitem(last=False)
-        return prepared
+        return self.get_or_build(spec.version, lambda: _prepare(spec, sandbox))
 
-    def clear(self) -> None:
-        """Forget every prepared exercise."""
-        with self._lock:
-            self._entries.clear()
-
-    def __contains__(self, spec: ExerciseSpec) -> bool:
-        with self._lock:
-            return spec.version in self._entries
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._entries)
+    def __contains__(self, spec: object) -> bool:
+        return isinstance(spec, ExerciseSpec) and super().__contains__(spec.version)
 
 
 expected_outputs = ExpectedOutputsCache()
