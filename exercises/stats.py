@@ -136,10 +136,12 @@ def gradebook(course: Course) -> tuple[list[str], list[GradebookRow]]:
         question__lesson__course=course
     ).values_list("user_id", "question_id", "score", "created_at"):
         note(user_id, f"q{question_id}", score, when)
-    for user_id, exercise_id, score, status, when in Submission.objects.filter(
+    for user_id, exercise_id, score, status, fault, when in Submission.objects.filter(
         exercise__lesson__course=course, kind=Submission.Kind.SUBMIT
-    ).values_list("user_id", "exercise_id", "score", "status", "created_at"):
-        note(user_id, f"e{exercise_id}", score if status in Submission.FINAL else None, when)
+    ).values_list("user_id", "exercise_id", "score", "status", "fault", "created_at"):
+        # A platform fault is no score at all: the submission waits to be graded again.
+        graded = status in Submission.FINAL and fault != Submission.Fault.PLATFORM
+        note(user_id, f"e{exercise_id}", score if graded else None, when)
     names = dict(get_user_model().objects.filter(id__in=seen).values_list("id", "username"))
     keys = [f"q{q.id}" for q in questions] + [f"e{e.id}" for e in exercises]
     rows = [

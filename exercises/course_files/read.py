@@ -8,7 +8,6 @@ folder, is refused with a clear problem line.
 from __future__ import annotations
 
 import ast
-import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -29,90 +28,12 @@ from exercises.course_files.schema import (
     CourseData,
     CourseFolderError,
     ExerciseData,
+    FieldReader,
     LessonData,
     MistakeData,
     QuestionData,
 )
 from grader.grading import DEFAULT_ATOL, DEFAULT_MEMORY_MB, DEFAULT_RTOL, DEFAULT_TIME_LIMIT_MS
-
-
-class _Fields:
-    """Typed access to one YAML mapping that records a problem (file and field) per bad value."""
-
-    def __init__(self, problems: list[str], where: str, data: dict[str, Any]) -> None:
-        self.problems = problems
-        self.where = where
-        self.data = data
-
-    def problem(self, key: str, message: str) -> None:
-        self.problems.append(f"{self.where}: field '{key}': {message}")
-
-    def _get(self, key: str, required: bool) -> Any:
-        value = self.data.get(key)
-        if value is None and required:
-            self.problem(key, "is required but missing")
-        return value
-
-    def text(self, key: str, *, required: bool = True, default: str = "") -> str:
-        value = self._get(key, required)
-        if value is None:
-            return default
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            self.problem(key, f"must be text, not {type(value).__name__}")
-            return default
-        return str(value)
-
-    def slug(self, key: str, *, required: bool = True, default: str = "") -> str:
-        value = self.text(key, required=required, default=default)
-        if value and not SLUG_RE.match(value):
-            self.problem(key, f"{value!r} is not a slug (letters, digits, '-' and '_' only)")
-        return value
-
-    def boolean(self, key: str, default: bool) -> bool:
-        value = self._get(key, False)
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            self.problem(key, f"must be true or false, not {value!r}")
-            return default
-        return value
-
-    def integer(self, key: str, default: int, *, minimum: int = 0) -> int:
-        value = self._get(key, False)
-        if value is None:
-            return default
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            self.problem(key, f"must be a whole number ≥ {minimum}, not {value!r}")
-            return default
-        return value
-
-    def number(self, key: str, default: float) -> float:
-        value = self._get(key, False)
-        if value is None:
-            return default
-        if isinstance(value, str):
-            with contextlib.suppress(ValueError):
-                value = float(value)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            self.problem(key, f"must be a number ≥ 0, not {value!r}")
-            return default
-        return float(value)
-
-    def items(self, key: str) -> list[Any]:
-        value = self._get(key, False)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.problem(key, "must be a list")
-            return []
-        return value
-
-    def unknown(self, allowed: tuple[str, ...]) -> None:
-        for key in self.data:
-            if key not in allowed:
-                self.problems.append(
-                    f"{self.where}: unknown field '{key}' (expected: {', '.join(allowed)})"
-                )
 
 
 def _link_problem(root: Path, path: Path) -> str | None:
@@ -221,7 +142,7 @@ def read_course_folder(path: str | Path) -> CourseData:
     text = _read_text(problems, root, root / "course.yaml")
     meta = _parse_yaml(problems, "course.yaml", text) if text is not None else None
     if meta is not None:
-        fields = _Fields(problems, "course.yaml", meta)
+        fields = FieldReader(problems, "course.yaml", meta)
         fields.unknown(COURSE_KEYS)
         course.slug = fields.slug("slug")
         course.title = fields.text("title")
@@ -262,7 +183,7 @@ def _read_lessons(problems: list[str], root: Path) -> list[LessonData]:
         meta = _parse_yaml(problems, where, head, line_offset=1)
         if meta is None:
             continue
-        fields = _Fields(problems, where, meta)
+        fields = FieldReader(problems, where, meta)
         fields.unknown(LESSON_KEYS)
         lessons.append(LessonData(slug=slug, order=order, title=fields.text("title"), body=body))
     return lessons
@@ -302,7 +223,7 @@ def _read_questions(problems: list[str], root: Path, lesson_slugs: set[str]) -> 
 def _read_question(
     problems: list[str], where: str, stem: str, meta: dict[str, Any], lesson_slugs: set[str]
 ) -> QuestionData | None:
-    fields = _Fields(problems, where, meta)
+    fields = FieldReader(problems, where, meta)
     fields.unknown(QUESTION_KEYS)
     slug = fields.slug("slug", required=False, default=stem)
     if slug != stem:
@@ -352,7 +273,9 @@ def _read_question(
     return question
 
 
-def _read_choices(problems: list[str], where: str, fields: _Fields, kind: str) -> list[ChoiceData]:
+def _read_choices(
+    problems: list[str], where: str, fields: FieldReader, kind: str
+) -> list[ChoiceData]:
     items = fields.items("choices")
     if len(items) < 2:
         fields.problem("choices", f"a {kind} question needs at least two choices")
@@ -361,7 +284,7 @@ def _read_choices(problems: list[str], where: str, fields: _Fields, kind: str) -
         if not isinstance(item, dict):
             fields.problem("choices", f"choice {number} must be a mapping with text and correct")
             continue
-        choice = _Fields(problems, f"{where}: choice {number}", item)
+        choice = FieldReader(problems, f"{where}: choice {number}", item)
         choice.unknown(CHOICE_KEYS)
         choices.append(
             ChoiceData(
@@ -407,7 +330,7 @@ def _read_exercise(
     cases = _read_text(problems, root, folder / "cases.py")
     if meta is None:
         return None
-    fields = _Fields(problems, f"{where}/exercise.yaml", meta)
+    fields = FieldReader(problems, f"{where}/exercise.yaml", meta)
     fields.unknown(EXERCISE_KEYS)
     lesson = fields.slug("lesson")
     if lesson and lesson_slugs is not None and lesson not in lesson_slugs:
@@ -453,7 +376,7 @@ def _read_exercise(
 
 
 def _read_mistakes(
-    problems: list[str], root: Path, folder: Path, fields: _Fields, entry_point: str
+    problems: list[str], root: Path, folder: Path, fields: FieldReader, entry_point: str
 ) -> list[MistakeData]:
     where = f"exercises/{folder.name}"
     mistakes = []
@@ -461,7 +384,7 @@ def _read_mistakes(
         if not isinstance(item, dict):
             fields.problem("mistakes", f"mistake {number} must be a mapping with slug and message")
             continue
-        entry = _Fields(problems, f"{where}/exercise.yaml: mistake {number}", item)
+        entry = FieldReader(problems, f"{where}/exercise.yaml: mistake {number}", item)
         entry.unknown(MISTAKE_KEYS)
         slug = entry.slug("slug")
         if not slug:
