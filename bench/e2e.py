@@ -65,8 +65,8 @@ class Site:
 
 def start_site(database: str, concurrency: int, web_workers: int, web_threads: int) -> Site:
     """Start Redis, a database, migrations, Celery workers and gunicorn on free ports."""
+    from config.servers import PostgresServer, free_port
     from config.stack import Stack, celery_worker_argv, gunicorn_argv, wait_for_port
-    from tests.services import PostgresServer, free_port
 
     workdir = Path(tempfile.mkdtemp(prefix="unrolled-bench-"))
     cleanup = [lambda: shutil.rmtree(workdir, ignore_errors=True)]
@@ -183,9 +183,9 @@ def create_exercise() -> tuple[str, str]:
     """Create the seeded rnn-step exercise (published); return its slug and reference code."""
     from courses.models import Course, Lesson
     from exercises.models import Exercise, KnownMistake
-    from grader.grading import ExerciseSpec
+    from exercises.specs import spec_from_folder
 
-    spec = ExerciseSpec.from_folder(EXERCISE_DIR)
+    spec = spec_from_folder(EXERCISE_DIR)
     course, _ = Course.objects.get_or_create(
         slug="bench", defaults={"title": "Bench", "published": True}
     )
@@ -292,8 +292,8 @@ def server_latencies_ms(ids: list[int]) -> list[float]:
 def baseline_in_process(slug: str, code: str, runs: int = 50) -> float:
     """Grade the same code in this process (no web, queue or database): p50 in ms."""
     from exercises.models import Exercise
+    from exercises.specs import exercise_spec
     from grader.grading import grade
-    from grader.services import exercise_spec
 
     spec = exercise_spec(Exercise.objects.prefetch_related("mistakes").get(slug=slug))
     grade(spec, code)  # warm the zygote and the expected-outputs cache

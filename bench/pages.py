@@ -32,8 +32,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
 from bench.common import manage, percentile, production_env  # noqa: E402
+from config.servers import free_port  # noqa: E402
 from config.stack import WEB_THREADS, WEB_WORKERS, Stack, gunicorn_argv, wait_for_port  # noqa: E402
-from tests.services import free_port  # noqa: E402
 
 TARGET_P95_MS = 50
 COURSE_DIR = BASE_DIR / "content" / "rnn-from-scratch"

@@ -1,41 +1,20 @@
-"""Every write to a learner's course data, and the progress read the course page shows."""
+"""Every write to a learner's course data: answers to questions, lessons read."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from exercises.models import Exercise, Submission
-
-from .models import Course, Lesson, LessonRead, Question, QuestionAttempt
+from .models import Lesson, LessonRead, Question, QuestionAttempt
 from .numeric import is_close, learner_seed, numeric_instance
 
 # The largest number a learner can type that we still compare; beyond it is a typo.
 MAX_NUMERIC_MAGNITUDE = 1e300
-
-
-@dataclass(frozen=True)
-class Progress:
-    lessons_read: int
-    lessons_total: int
-    questions_correct: int
-    questions_total: int
-    exercises_passed: int
-    exercises_total: int
-
-    @property
-    def done(self) -> int:
-        return self.lessons_read + self.questions_correct + self.exercises_passed
-
-    @property
-    def total(self) -> int:
-        return self.lessons_total + self.questions_total + self.exercises_total
 
 
 def score_choices(question: Question, chosen_ids: set[int]) -> float:
@@ -126,39 +105,3 @@ def mark_lesson_read(*, user: AbstractBaseUser, lesson: Lesson) -> LessonRead:
         read.read_at = timezone.now()
         read.save(update_fields=["read_at"])
     return read
-
-
-def progress(*, user: AbstractBaseUser, course: Course) -> Progress:
-    """Count what `user` has done in `course`: lessons read, questions right, exercises passed."""
-    lessons = Lesson.objects.filter(course=course)
-    questions = Question.objects.filter(lesson__course=course)
-    exercises = Exercise.objects.filter(lesson__course=course, published=True)
-    if user.is_authenticated:
-        lessons_read = LessonRead.objects.filter(user=user, lesson__course=course).count()
-        questions_correct = (
-            QuestionAttempt.objects.filter(user=user, question__in=questions, is_correct=True)
-            .values("question")
-            .distinct()
-            .count()
-        )
-        exercises_passed = (
-            Submission.objects.filter(
-                user=user,
-                exercise__in=exercises,
-                kind=Submission.Kind.SUBMIT,
-                status=Submission.Status.PASSED,
-            )
-            .values("exercise")
-            .distinct()
-            .count()
-        )
-    else:
-        lessons_read = questions_correct = exercises_passed = 0
-    return Progress(
-        lessons_read=lessons_read,
-        lessons_total=lessons.count(),
-        questions_correct=questions_correct,
-        questions_total=questions.count(),
-        exercises_passed=exercises_passed,
-        exercises_total=exercises.count(),
-    )

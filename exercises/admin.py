@@ -319,11 +319,12 @@ class SubmissionAdmin(admin.ModelAdmin):
     """Learners' submissions: read-only, with a bulk regrade."""
 
     list_display = (
-        "id", "user", "exercise", "kind", "status", "score", "misconception_slug",
+        "id", "user", "exercise", "kind", "status", "fault", "score", "misconception_slug",
         "created_at", "graded_at",
     )  # fmt: skip
-    list_filter = ("exercise", "status", "kind", ("user", admin.RelatedOnlyFieldListFilter),
-                   "created_at")  # fmt: skip
+    # "Fault: platform" lists what to regrade after an outage the sweeper gave up on.
+    list_filter = ("exercise", "status", "fault", "kind",
+                   ("user", admin.RelatedOnlyFieldListFilter), "created_at")  # fmt: skip
     search_fields = ("user__username", "user__email")
     date_hierarchy = "created_at"
     list_select_related = ("user", "exercise")

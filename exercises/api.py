@@ -226,6 +226,7 @@ def read_submission(
             "misconception": submission.misconception or None,
             "message": message,
             "retrying": retrying,
+            "fault": submission.fault or None,
             "created_at": submission.created_at,
             "graded_at": submission.graded_at,
         },

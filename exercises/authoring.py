@@ -15,7 +15,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from exercises import tasks
 from exercises.models import Exercise
+from exercises.specs import exercise_spec
+from grader.grading import KnownMistake
 
 if TYPE_CHECKING:
     from grader.grading import ExerciseSpec
@@ -45,9 +48,6 @@ class CheckState:
 
 def spec_for(exercise: Exercise, mistakes: Iterable[Any] | None = None) -> ExerciseSpec:
     """Return the grader's spec of `exercise`, optionally with other known mistakes."""
-    from grader.grading import KnownMistake
-    from grader.services import exercise_spec
-
     spec = exercise_spec(exercise)
     if mistakes is None:
         return spec
@@ -133,8 +133,6 @@ def unpublish_exercise(*, exercise: Exercise) -> Exercise:
 
 def request_reference_check(*, exercises: Iterable[Exercise]) -> int:
     """Mark each exercise's check pending and queue it on the bulk queue; return how many."""
-    from grader.tasks import check_exercise_reference
-
     ids = [exercise.pk for exercise in exercises]
     queued_at = timezone.now().isoformat()
     with transaction.atomic():
@@ -142,7 +140,7 @@ def request_reference_check(*, exercises: Iterable[Exercise]) -> int:
             report = dict(exercise.check_report or {})
             report["pending"] = {"queued_at": queued_at}
             Exercise.objects.filter(pk=exercise.pk).update(check_report=report)
-            check_exercise_reference.delay_on_commit(exercise.pk)
+            tasks.check_exercise_reference.delay_on_commit(exercise.pk)
     return len(ids)
 
 

@@ -5,6 +5,7 @@ from django.db import models
 from django.urls import reverse
 
 from courses.models import Lesson
+from grader.grading import DEFAULT_ATOL, DEFAULT_MEMORY_MB, DEFAULT_RTOL, DEFAULT_TIME_LIMIT_MS
 
 
 class Exercise(models.Model):
@@ -25,10 +26,10 @@ class Exercise(models.Model):
     starter_code = models.TextField(blank=True)
     reference_code = models.TextField()
     cases_code = models.TextField(help_text="Python defining make_cases() -> list of cases.")
-    rtol = models.FloatField(default=1e-5)
-    atol = models.FloatField(default=1e-8)
-    time_limit_ms = models.PositiveIntegerField(default=2000)
-    memory_mb = models.PositiveIntegerField(default=512)
+    rtol = models.FloatField(default=DEFAULT_RTOL)
+    atol = models.FloatField(default=DEFAULT_ATOL)
+    time_limit_ms = models.PositiveIntegerField(default=DEFAULT_TIME_LIMIT_MS)
+    memory_mb = models.PositiveIntegerField(default=DEFAULT_MEMORY_MB)
     published = models.BooleanField(default=False)
     check_status = models.CharField(
         max_length=10, choices=Check.choices, default=Check.UNCHECKED, editable=False
@@ -79,6 +80,10 @@ class Submission(models.Model):
         SUBMIT = "submit", "Submission"
         RUN = "run", "Run of the examples"
 
+    class Fault(models.TextChoices):
+        SUBMISSION = "submission", "The submitted code could not be graded"
+        PLATFORM = "platform", "Our side failed (not an attempt; regraded)"
+
     FINAL = (Status.PASSED, Status.FAILED, Status.ERROR)
 
     user = models.ForeignKey(
@@ -97,6 +102,8 @@ class Submission(models.Model):
     misconception_slug = models.CharField(max_length=50, blank=True)
     message = models.TextField(blank=True)
     stdout = models.TextField(blank=True)
+    # Whose fault an ERROR is; empty for every other status (the API says null).
+    fault = models.CharField(max_length=10, choices=Fault.choices, blank=True, default="")
     duration_ms = models.FloatField(null=True, blank=True)
     # Times the grading was (re)started: infrastructure retries, never learner attempts.
     deliveries = models.PositiveIntegerField(default=0)
@@ -115,6 +122,10 @@ class Submission(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in self.FINAL
+
+    @property
+    def is_platform_fault(self) -> bool:
+        return self.status == self.Status.ERROR and self.fault == self.Fault.PLATFORM
 
 
 class ApiToken(models.Model):

@@ -38,6 +38,12 @@ class SubmissionOut(Schema):
     retrying: bool = Field(
         description="Grading hit a problem on our side and is being retried (never an attempt)."
     )
+    fault: Literal["submission", "platform"] | None = Field(
+        description=(
+            'null unless status is "error"; then "submission" (the code could not be graded) '
+            'or "platform" (our side failed: never an attempt, and it is graded again).'
+        )
+    )
     created_at: datetime
     graded_at: datetime | None
 

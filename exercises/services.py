@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from exercises import tasks
 from exercises.models import ApiToken, Exercise, Submission
 
 if TYPE_CHECKING:
@@ -30,10 +31,13 @@ MAX_CODE_BYTES = 64 * 1024
 # A submission re-delivered this many times without a verdict is given up as an error: it
 # protects the workers from a submission that kills them every time (a poison message).
 MAX_DELIVERIES = 5
+# The sweeper regrades a platform fault by itself until the submission has had this many
+# deliveries in all (about three rounds of retries); past it, an admin's regrade is needed.
+MAX_AUTOMATIC_DELIVERIES = 3 * (tasks.MAX_RETRIES + 1)
 UNFINISHED = (Submission.Status.QUEUED, Submission.Status.RUNNING)
 INFRASTRUCTURE_GAVE_UP = (
     "We could not grade this submission because of a problem on our side, not in your code. "
-    "It does not count as an attempt; please submit it again."
+    "It does not count as an attempt, and it will be graded again automatically."
 )
 
 
@@ -123,8 +127,6 @@ def submit_solution(
     Raises ValidationError for code we cannot grade, Exercise.DoesNotExist for an exercise
     closed to `user`, and SubmissionRateLimited past the per-learner rate limit.
     """
-    from grader.tasks import grade_submission
-
     validate_code(code)
     if not exercise_is_open_to(exercise, user):
         raise Exercise.DoesNotExist(f"No exercise {exercise.slug!r} is open to this learner.")
@@ -136,7 +138,7 @@ def submit_solution(
         submission = Submission.objects.create(
             user=user, exercise=exercise, code=code, kind=kind, status=Submission.Status.QUEUED
         )
-        grade_submission.delay_on_commit(submission.id)
+        tasks.grade_submission.delay_on_commit(submission.id)
     return submission
 
 
@@ -190,6 +192,7 @@ def record_grading_result(*, submission_id: int, verdict: Verdict, exercise_vers
         misconception_slug=data.get("misconception_slug") or "",
         message=data.get("message") or "",
         stdout=data.get("stdout") or "",
+        fault=Submission.Fault.SUBMISSION if data["status"] == Submission.Status.ERROR else "",
         duration_ms=data.get("duration_ms"),
         exercise_version=exercise_version,
         graded_at=now,
@@ -220,6 +223,7 @@ def give_up_grading(*, submission_id: int, message: str = INFRASTRUCTURE_GAVE_UP
             score=0.0,
             tests=[],
             message=message,
+            fault=Submission.Fault.PLATFORM,
             graded_at=now,
             updated_at=now,
         )
@@ -227,11 +231,18 @@ def give_up_grading(*, submission_id: int, message: str = INFRASTRUCTURE_GAVE_UP
 
 
 def requeue_stuck_submissions(*, older_than_s: float) -> int:
-    """Re-enqueue submissions unfinished and unchanged for `older_than_s`; return how many."""
-    from grader.tasks import grade_submission
+    """Re-enqueue submissions unfinished and unchanged for `older_than_s`, and platform faults.
 
+    Return how many were re-enqueued.
+    """
     deadline = timezone.now() - timedelta(seconds=older_than_s)
     stuck = Submission.objects.filter(status__in=UNFINISHED, updated_at__lt=deadline)
+    faulted = Submission.objects.filter(
+        status=Submission.Status.ERROR,
+        fault=Submission.Fault.PLATFORM,
+        updated_at__lt=deadline,
+        deliveries__lt=MAX_AUTOMATIC_DELIVERIES,
+    )
     requeued = 0
     with transaction.atomic():
         ids = list(stuck.values_list("id", "deliveries"))
@@ -244,7 +255,17 @@ def requeue_stuck_submissions(*, older_than_s: float) -> int:
                 continue
             # Bumping updated_at makes the next sweep wait a full deadline again.
             if stuck.filter(id=submission_id).update(updated_at=timezone.now()):
-                grade_submission.delay_on_commit(submission_id)
+                tasks.grade_submission.delay_on_commit(submission_id)
+                requeued += 1
+        for submission_id in list(faulted.values_list("id", flat=True)):
+            # Counted as a delivery, so that a fault that never ends stops being retried.
+            if faulted.filter(id=submission_id).update(
+                status=Submission.Status.QUEUED,
+                fault="",
+                deliveries=F("deliveries") + 1,
+                updated_at=timezone.now(),
+            ):
+                tasks.grade_submission.delay_on_commit(submission_id)
                 requeued += 1
     if requeued:
         logger.info("re-enqueued %s stuck submission(s)", requeued)
@@ -252,17 +273,23 @@ def requeue_stuck_submissions(*, older_than_s: float) -> int:
 
 
 def regrade_submissions(*, submissions: Iterable[Submission]) -> int:
-    """Queue final submissions for grading again on the bulk queue; return how many."""
-    from grader.tasks import regrade_submission
+    """Queue final submissions for grading again on the bulk queue; return how many.
 
+    Guarded like every transition: only a final submission is regraded, so a submission
+    still queued or running is never graded twice at once.
+    """
     ids = [s.id for s in submissions]
     with transaction.atomic():
-        # Each grading round gets its own allowance of deliveries.
-        count = Submission.objects.filter(id__in=ids).update(
-            status=Submission.Status.QUEUED, deliveries=0, updated_at=timezone.now()
+        final = Submission.objects.select_for_update().filter(
+            id__in=ids, status__in=Submission.FINAL
         )
-        for submission_id in ids:
-            regrade_submission.delay_on_commit(submission_id)
+        regraded = list(final.values_list("id", flat=True))
+        # Each grading round gets its own allowance of deliveries.
+        count = Submission.objects.filter(id__in=regraded, status__in=Submission.FINAL).update(
+            status=Submission.Status.QUEUED, fault="", deliveries=0, updated_at=timezone.now()
+        )
+        for submission_id in regraded:
+            tasks.regrade_submission.delay_on_commit(submission_id)
     return count
 
 

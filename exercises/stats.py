@@ -38,13 +38,6 @@ class ExerciseStats:
         return self.learners_passed / self.learners_submitted
 
 
-def _our_fault_messages() -> tuple[str, ...]:
-    from exercises.services import INFRASTRUCTURE_GAVE_UP
-    from grader.services import EXERCISE_BROKEN
-
-    return (INFRASTRUCTURE_GAVE_UP, EXERCISE_BROKEN)
-
-
 def grading_ms(submission: Submission) -> float | None:
     """Return how long grading took: graded_at − started_at, else the grader's duration_ms."""
     if submission.graded_at and submission.started_at:
@@ -60,7 +53,7 @@ def exercise_stats(exercise: Exercise) -> ExerciseStats:
             exercise=exercise, kind=Submission.Kind.SUBMIT, status__in=Submission.FINAL
         )
         # Failures on our side never count as a learner's attempt.
-        .exclude(status=Submission.Status.ERROR, message__in=_our_fault_messages())
+        .exclude(status=Submission.Status.ERROR, fault=Submission.Fault.PLATFORM)
         .order_by("created_at", "id")
         .only(
             "user_id", "status", "created_at", "started_at", "graded_at", "duration_ms",
@@ -143,10 +136,12 @@ def gradebook(course: Course) -> tuple[list[str], list[GradebookRow]]:
         question__lesson__course=course
     ).values_list("user_id", "question_id", "score", "created_at"):
         note(user_id, f"q{question_id}", score, when)
-    for user_id, exercise_id, score, status, when in Submission.objects.filter(
+    for user_id, exercise_id, score, status, fault, when in Submission.objects.filter(
         exercise__lesson__course=course, kind=Submission.Kind.SUBMIT
-    ).values_list("user_id", "exercise_id", "score", "status", "created_at"):
-        note(user_id, f"e{exercise_id}", score if status in Submission.FINAL else None, when)
+    ).values_list("user_id", "exercise_id", "score", "status", "fault", "created_at"):
+        # A platform fault is no score at all: the submission waits to be graded again.
+        graded = status in Submission.FINAL and fault != Submission.Fault.PLATFORM
+        note(user_id, f"e{exercise_id}", score if graded else None, when)
     names = dict(get_user_model().objects.filter(id__in=seen).values_list("id", "username"))
     keys = [f"q{q.id}" for q in questions] + [f"e{e.id}" for e in exercises]
     rows = [

@@ -1,8 +1,8 @@
-"""Routes of the exercises app: the JSON API and the learner's exercise pages."""
+"""Routes of the exercises app: the JSON API, exercise pages, and course and lesson pages."""
 
 from django.urls import path, re_path
 
-from exercises import views
+from exercises import course_pages, views
 from exercises.api import api, api_not_found
 
 urlpatterns = [
@@ -17,4 +17,12 @@ urlpatterns = [
         views.exercise_submission_result,
         name="exercise_submission_result",
     ),
+    # Course and lesson pages (they list exercises and progress).
+    path(
+        "questions/<int:question_id>/answer/",
+        course_pages.answer_question,
+        name="answer_question",
+    ),
+    path("courses/<slug:course_slug>/", course_pages.course, name="course"),
+    path("courses/<slug:course_slug>/<slug:lesson_slug>/", course_pages.lesson, name="lesson"),
 ]

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from courses.selectors import visible_exercises
+from exercises.outline import visible_exercises
 
 from .forms import SolutionForm
 from .models import ApiToken, Exercise, Submission

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.services import PostgresServer, RedisServer, free_port
+from tests.services import MissingTool, PostgresServer, RedisServer, free_port, missing_tool
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +23,11 @@ def postgres_server() -> Iterator[PostgresServer]:
     root = Path(tempfile.mkdtemp(prefix="unrolled-pg-"))
     server = PostgresServer(root=root, port=free_port())
     try:
-        yield server.start()
+        try:
+            server.start()
+        except MissingTool as exc:
+            missing_tool(str(exc))
+        yield server
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)

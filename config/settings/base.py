@@ -167,7 +167,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "live"
 CELERY_WORKER_SEND_TASK_EVENTS = False
 # Celery closes the worker's database connection around every task unless this is set; it
-# then closes it only every this many tasks. grader.tasks applies CONN_MAX_AGE instead.
+# then closes it only every this many tasks. exercises.tasks applies CONN_MAX_AGE instead.
 CELERY_DB_REUSE_MAX = 1000
 
 # Submissions (runs included) per learner in any sliding window, over the API and the exercise
@@ -203,7 +203,7 @@ if not DEBUG:
 # Celery beat runs the sweeper: submissions stuck in QUEUED/RUNNING are re-enqueued.
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-submissions": {
-        "task": "grader.tasks.sweep_stuck_submissions",
+        "task": "exercises.tasks.sweep_stuck_submissions",
         "schedule": SWEEP_EVERY_S,
         "options": {"queue": "live", "expires": SWEEP_EVERY_S},
     },

@@ -281,7 +281,7 @@ def test_published_exercise_whose_check_fails_is_not_imported(tmp_path: Path) ->
 
 def test_changing_the_reference_in_the_folder_makes_the_check_stale(small_course: Path) -> None:
     from exercises.authoring import CheckState, check_state
-    from grader.services import check_exercise_reference
+    from exercises.grading import check_exercise_reference
 
     import_course(path=small_course)
     exercise = Exercise.objects.get(slug="scale")
@@ -294,3 +294,39 @@ def test_changing_the_reference_in_the_folder_makes_the_check_stale(small_course
     exercise.refresh_from_db()
     assert check_state(exercise) == CheckState.STALE
     assert not exercise.published
+
+
+def test_a_symlinked_file_that_leaves_the_folder_is_refused(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.py"
+    secret.write_text("SECRET_KEY = 'do-not-import-me'\n")
+    course = write_tree(tmp_path / "c", SMALL_COURSE)
+    reference = course / "exercises" / "scale" / "reference.py"
+    reference.unlink()
+    reference.symlink_to(secret)
+    problems = import_error(course)
+    assert "exercises/scale/reference.py: is a symbolic link (not allowed in a course folder)" in [
+        p.strip() for p in problems
+    ]
+    assert not Exercise.objects.exists()
+
+
+def test_a_symlink_inside_the_folder_is_refused_too(tmp_path: Path) -> None:
+    course = write_tree(tmp_path / "c", SMALL_COURSE)
+    lessons = course / "lessons"
+    (course / "elsewhere").mkdir()
+    for lesson in lessons.iterdir():
+        lesson.rename(course / "elsewhere" / lesson.name)
+    lessons.rmdir()
+    lessons.symlink_to(course / "elsewhere")
+    problems = [p.strip() for p in import_error(course)]
+    assert "lessons: is a symbolic link (not allowed in a course folder)" in problems
+    assert not Course.objects.exists()
+
+
+def test_a_symlinked_exercise_folder_is_refused(tmp_path: Path) -> None:
+    course = write_tree(tmp_path / "c", SMALL_COURSE)
+    outside = tmp_path / "outside-scale"
+    (course / "exercises" / "scale").rename(outside)
+    (course / "exercises" / "scale").symlink_to(outside)
+    problems = [p.strip() for p in import_error(course)]
+    assert "exercises/scale: is a symbolic link (not allowed in a course folder)" in problems

@@ -13,7 +13,6 @@ from accounts.demo import ensure_instructors_group
 from courses.models import Choice, Course, Lesson, Question, QuestionAttempt
 from courses.stats import question_stats
 from exercises.models import Exercise, KnownMistake, Submission
-from exercises.services import INFRASTRUCTURE_GAVE_UP
 from exercises.stats import exercise_stats, gradebook_csv
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +84,8 @@ def world() -> dict[str, Any]:
     submit("bob", 13, "failed", 0.3, 999, kind="run", misconception_slug="m1")
     submit("bob", 14, "passed", 1.0, 40)
     submit("carol", 15, "failed", 0.5, 50, misconception_slug="m1", tests=failing("y", "z"))
-    submit("carol", 16, "error", 0.0, 999, message=INFRASTRUCTURE_GAVE_UP)
+    # Our fault, told by the field (whatever the message says): never an attempt.
+    submit("carol", 16, "error", 0.0, 999, fault="platform", message="Any words at all.")
     submit("carol", 17, "failed", 0.25, 60, misconception_slug="m1", tests=failing("z"))
     submit("dave", 18, "queued", None)
     return {"course": course, "question": question, "exercise": exercise, "numeric": numeric}

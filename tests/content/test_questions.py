@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
-from grader.reference import load_reference
+from tests.reference import load_reference
 
 COURSE_DIR = Path(__file__).resolve().parents[2] / "content" / "rnn-from-scratch"
 QUESTIONS_DIR = COURSE_DIR / "questions"

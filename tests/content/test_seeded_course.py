@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from courses.models import Course, Lesson, Question
 from exercises.models import Exercise
-from grader.reference import SEEDED_COURSE_DIR
+from tests.reference import SEEDED_COURSE_DIR
 
 pytestmark = pytest.mark.django_db
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from exercises.specs import spec_from_folder
 from grader.grading import (
     ExerciseBroken,
     ExerciseSpec,
@@ -690,13 +691,14 @@ def test_self_check_reports_a_broken_reference_without_raising():
     assert "oops" in report.problem
 
 
-def test_from_folder_reads_the_course_file_format(tmp_path):
-    folder = tmp_path / "scale"
+def test_the_course_folder_reader_gives_the_spec_of_an_exercise_folder(tmp_path):
+    folder = tmp_path / "course" / "exercises" / "scale"
     (folder / "mistakes").mkdir(parents=True)
     (folder / "exercise.yaml").write_text(
         source(
             """
             title: Scale
+            lesson: scaling
             entry_point: scale
             returns: y
             rtol: 1.0e-4
@@ -706,21 +708,21 @@ def test_from_folder_reads_the_course_file_format(tmp_path):
             mistakes:
               - slug: added
                 title: Added instead of multiplied
-                message: |
-                  You added a to x; scaling multiplies.
+                message: You added a to x; scaling multiplies.
             """
         )
     )
+    (folder / "prompt.md").write_text("Multiply `x` by `a`.\n")
     (folder / "reference.py").write_text(SCALE_REFERENCE)
     (folder / "cases.py").write_text(SCALE_CASES)
     (folder / "mistakes" / "added.py").write_text(SCALE_ADDED.code)
-    spec = ExerciseSpec.from_folder(folder)
+    spec = spec_from_folder(folder)
     assert spec == scale_spec(rtol=1e-4, atol=1e-6, time_limit_ms=1500, memory_mb=256)
     assert grade(spec, "def scale(x, a):\n    return x + a\n").misconception_slug == "added"
 
 
 def test_seeded_rnn_forward_names_steps_and_recognises_h0_included():
-    spec = ExerciseSpec.from_folder(EXERCISES / "rnn-forward")
+    spec = spec_from_folder(EXERCISES / "rnn-forward")
     wrong_bias = (
         (EXERCISES / "rnn-forward" / "reference.py")
         .read_text()
@@ -736,7 +738,7 @@ def test_seeded_rnn_forward_names_steps_and_recognises_h0_included():
 
 
 def test_seeded_rnn_step_reference_passes():
-    spec = ExerciseSpec.from_folder(EXERCISES / "rnn-step")
+    spec = spec_from_folder(EXERCISES / "rnn-step")
     verdict = grade(spec, spec.reference_code)
     assert verdict.status == "passed", verdict.to_dict()
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from grader.reference import SEEDED_COURSE_DIR, load_reference
+from tests.reference import SEEDED_COURSE_DIR, load_reference
 
 SEEDS = range(60)
 FD_SEEDS = range(50)

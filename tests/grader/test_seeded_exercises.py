@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.grading import ExerciseSpec, self_check
+from exercises.specs import spec_from_folder
+from grader.grading import self_check
 
 EXERCISES = Path(__file__).resolve().parents[2] / "content" / "rnn-from-scratch" / "exercises"
 FOLDERS = sorted(p for p in EXERCISES.glob("*") if (p / "exercise.yaml").is_file())
@@ -18,5 +19,5 @@ def test_the_seeded_course_has_every_exercise():
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=[p.name for p in FOLDERS])
 def test_seeded_exercise_passes_self_check(folder):
-    report = self_check(ExerciseSpec.from_folder(folder))
+    report = self_check(spec_from_folder(folder))
     assert report.ok, report.to_dict()

@@ -24,7 +24,7 @@ from django.test import Client
 from config.stack import BASE_DIR, die_with_parent
 from exercises.models import Exercise, Submission
 from exercises.services import requeue_stuck_submissions, submit_solution
-from grader.tasks import grade_submission
+from exercises.tasks import grade_submission
 from tests.pipeline.conftest import FORGOT_MESSAGE, FORGOT_TO_ADD, make_exercise
 from tests.services import start_celery_worker, stop_process, worker_env
 
@@ -184,3 +184,22 @@ def test_a_duplicated_message_grades_once(worker, broker, exercise_with_room):
     assert again.graded_at == graded_at
     assert Submission.objects.count() == 1
     assert attempts(user) == 1
+
+
+def test_a_message_queued_under_the_old_task_name_is_graded_through_the_sweeper(
+    worker, broker, exercise_with_room
+):
+    from config.celery import app
+
+    user, _ = learner_client("ada")
+    submission = Submission.objects.create(
+        user=user, exercise=exercise_with_room, code=CORRECT, status=Submission.Status.QUEUED
+    )
+    # As an older release sent it before an upgrade: this worker has no task of that name.
+    app.send_task("grader.tasks.grade_submission", args=[submission.id], queue="live")
+    wait_until(lambda: queues_drained(broker), 30, "the worker to drop the unknown message")
+    assert Submission.objects.get(id=submission.id).status == Submission.Status.QUEUED
+    time.sleep(0.2)
+    assert requeue_stuck_submissions(older_than_s=0.1) == 1
+    wait_until(lambda: all_final([submission.id]), 30, "the verdict")
+    assert Submission.objects.get(id=submission.id).status == Submission.Status.PASSED

@@ -1,4 +1,4 @@
-"""exercises.services and grader.services against the database (and the real sandbox)."""
+"""exercises.services, exercises.grading and exercises.tasks against the database (and the real sandbox)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,16 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils import timezone
 
+from exercises import grading as grading_services
+from exercises import specs as exercise_specs
 from exercises.models import ApiToken, Exercise, KnownMistake, Submission
 from exercises.services import (
+    INFRASTRUCTURE_GAVE_UP,
+    MAX_AUTOMATIC_DELIVERIES,
     MAX_DELIVERIES,
     SubmissionRateLimited,
     create_api_token,
+    give_up_grading,
     parse_rate,
     record_grading_result,
     regenerate_api_token,
@@ -24,10 +29,10 @@ from exercises.services import (
     submit_solution,
     user_for_api_token,
 )
-from grader import services as grader_services
+from exercises.stats import exercise_stats
+from exercises.tasks import grade_submission as grading_task
 from grader.grading import TestResult, Verdict
 from grader.sandbox import SandboxUnavailable
-from grader.tasks import grade_submission as grading_task
 from tests.pipeline.conftest import FORGOT_MESSAGE, FORGOT_TO_ADD, make_exercise
 
 pytestmark = pytest.mark.django_db
@@ -187,7 +192,7 @@ def test_regrade_submissions_requeues_final_ones_on_the_bulk_queue(
     with django_capture_on_commit_callbacks() as callbacks:
         assert regrade_submissions(submissions=[submission]) == 1
     assert len(callbacks) == 1
-    assert callbacks[0].func.__self__.name == "grader.tasks.regrade_submission"
+    assert callbacks[0].func.__self__.name == "exercises.tasks.regrade_submission"
     stored = Submission.objects.get()
     assert (stored.status, stored.deliveries) == (Submission.Status.QUEUED, 0)
 
@@ -210,17 +215,17 @@ def test_api_tokens_are_stored_hashed_and_replaced_on_regeneration(learner):
 
 def test_grading_a_correct_submission_records_passed(exercise, learner):
     submission = submit(exercise, learner)
-    assert grader_services.grade_submission(submission_id=submission.id)
+    assert grading_services.grade_submission(submission_id=submission.id)
     stored = Submission.objects.get()
     assert stored.status == Submission.Status.PASSED
     assert stored.score == 1.0
     assert stored.deliveries == 1
-    assert stored.exercise_version == grader_services.exercise_spec(exercise).version
+    assert stored.exercise_version == exercise_specs.exercise_spec(exercise).version
 
 
 def test_grading_a_known_mistake_records_its_misconception(exercise, learner):
     submission = submit(exercise, learner, code=FORGOT_TO_ADD)
-    grader_services.grade_submission(submission_id=submission.id)
+    grading_services.grade_submission(submission_id=submission.id)
     stored = Submission.objects.get()
     assert stored.status == Submission.Status.FAILED
     assert stored.misconception == FORGOT_MESSAGE
@@ -229,16 +234,16 @@ def test_grading_a_known_mistake_records_its_misconception(exercise, learner):
 
 def test_grading_twice_records_once(exercise, learner):
     submission = submit(exercise, learner)
-    assert grader_services.grade_submission(submission_id=submission.id)
+    assert grading_services.grade_submission(submission_id=submission.id)
     graded_at = Submission.objects.get().graded_at
-    assert not grader_services.grade_submission(submission_id=submission.id)
+    assert not grading_services.grade_submission(submission_id=submission.id)
     stored = Submission.objects.get()
     assert (stored.graded_at, stored.deliveries) == (graded_at, 1)
 
 
 def test_a_run_grades_only_the_visible_examples(exercise, learner):
     submission = submit(exercise, learner, kind=Submission.Kind.RUN)
-    grader_services.grade_submission(submission_id=submission.id)
+    grading_services.grade_submission(submission_id=submission.id)
     names = [test["name"] for test in Submission.objects.get().tests]
     assert names == ["example"]
 
@@ -290,26 +295,26 @@ def test_a_malformed_rate_is_a_configuration_error(rate):
 
 
 def test_the_spec_cache_serves_an_unchanged_exercise_without_rebuilding_it(exercise):
-    first = grader_services.specs.get(Exercise.objects.get(id=exercise.id))
-    again = grader_services.specs.get(Exercise.objects.get(id=exercise.id))
+    first = exercise_specs.specs.get(Exercise.objects.get(id=exercise.id))
+    again = exercise_specs.specs.get(Exercise.objects.get(id=exercise.id))
     assert again is first
-    assert first.version == grader_services.exercise_spec(exercise).version
+    assert first.version == exercise_specs.exercise_spec(exercise).version
 
 
 def test_editing_only_a_known_mistake_gives_a_new_spec(exercise):
-    before = grader_services.specs.get(Exercise.objects.get(id=exercise.id))
+    before = exercise_specs.specs.get(Exercise.objects.get(id=exercise.id))
     # A course import may update a mistake without saving its exercise (no new updated_at).
     KnownMistake.objects.filter(exercise=exercise).update(message="Add the one.")
-    after = grader_services.specs.get(Exercise.objects.get(id=exercise.id))
+    after = exercise_specs.specs.get(Exercise.objects.get(id=exercise.id))
     assert after.version != before.version
     assert [m.message for m in after.mistakes] == ["Add the one."]
 
 
 def test_editing_the_exercise_gives_a_new_spec(exercise):
-    before = grader_services.specs.get(Exercise.objects.get(id=exercise.id))
+    before = exercise_specs.specs.get(Exercise.objects.get(id=exercise.id))
     exercise.rtol = 1e-3
     exercise.save(update_fields=["rtol", "updated_at"])
-    after = grader_services.specs.get(Exercise.objects.get(id=exercise.id))
+    after = exercise_specs.specs.get(Exercise.objects.get(id=exercise.id))
     assert after.rtol == 1e-3
     assert after.version != before.version
 
@@ -329,7 +334,7 @@ def test_an_unavailable_sandbox_is_retried_and_never_charged(monkeypatch):
     learner = User.objects.create_user("retry-learner")
     exercise = make_exercise(slug="retry-me")
     submission = submit_solution(user=learner, exercise=exercise, code=CORRECT)
-    real_grade = grader_services.grade
+    real_grade = grading_services.grade
     failures = []
 
     def sandbox_down_once(*args, **kwargs):
@@ -338,7 +343,7 @@ def test_an_unavailable_sandbox_is_retried_and_never_charged(monkeypatch):
             raise SandboxUnavailable("the zygote could not start")
         return real_grade(*args, **kwargs)
 
-    monkeypatch.setattr(grader_services, "grade", sandbox_down_once)
+    monkeypatch.setattr(grading_services, "grade", sandbox_down_once)
     monkeypatch.setattr(grading_task, "retry", retry_now(grading_task))
     first = grading_task.apply(args=[submission.id])
 
@@ -348,6 +353,74 @@ def test_an_unavailable_sandbox_is_retried_and_never_charged(monkeypatch):
     assert submission.status == Submission.Status.PASSED
     assert submission.deliveries == 2
     assert Submission.objects.filter(user=learner, kind=Submission.Kind.SUBMIT).count() == 1
+
+
+def test_a_sandbox_down_past_the_retries_ends_the_row_at_once_as_a_platform_fault(
+    monkeypatch, client
+):
+    learner = User.objects.create_user("unlucky-learner")
+    exercise = make_exercise(slug="sandbox-down")
+    submission = submit_solution(user=learner, exercise=exercise, code=CORRECT)
+    calls = []
+
+    def sandbox_down(*args, **kwargs):
+        calls.append(1)
+        raise SandboxUnavailable("the zygote could not start")
+
+    monkeypatch.setattr(grading_services, "grade", sandbox_down)
+    result = grading_task.apply(args=[submission.id])
+
+    assert result.state == "FAILURE"
+    assert len(calls) == grading_task.max_retries + 1
+    submission.refresh_from_db()
+    # Ended by the task's failure handler, not left running for the sweeper.
+    assert (submission.status, submission.fault) == ("error", "platform")
+    assert submission.message == INFRASTRUCTURE_GAVE_UP
+    assert exercise_stats(exercise).submissions == 0
+    client.force_login(learner)
+    page = client.get(f"/exercises/{exercise.slug}/submissions/{submission.id}/").content.decode()
+    assert "Not your code" in page
+    assert "does not count as an attempt" in page
+    assert client.get(f"/api/submissions/{submission.id}").json()["fault"] == "platform"
+
+
+def test_a_syntax_error_ends_the_row_as_the_submissions_fault(exercise, learner, client):
+    submission = submit(exercise, learner, code="def add_one(x)\n    return x\n")
+    grading_services.grade_submission(submission_id=submission.id)
+    submission.refresh_from_db()
+    assert (submission.status, submission.fault) == ("error", "submission")
+    assert exercise_stats(exercise).submissions == 1
+    client.force_login(learner)
+    page = client.get(f"/exercises/{exercise.slug}/submissions/{submission.id}/").content.decode()
+    assert "Not your code" not in page
+    assert client.get(f"/api/submissions/{submission.id}").json()["fault"] == "submission"
+
+
+def test_the_sweeper_regrades_platform_faults_until_their_deliveries_run_out(exercise, learner):
+    faulted = submit(exercise, learner)
+    spent = submit(exercise, learner)
+    give_up_grading(submission_id=faulted.id)
+    give_up_grading(submission_id=spent.id)
+    Submission.objects.filter(id=spent.id).update(deliveries=MAX_AUTOMATIC_DELIVERIES)
+    Submission.objects.update(updated_at=timezone.now() - timedelta(minutes=5))
+
+    assert requeue_stuck_submissions(older_than_s=60) == 1
+    faulted.refresh_from_db()
+    spent.refresh_from_db()
+    assert (faulted.status, faulted.fault) == ("queued", "")
+    assert (spent.status, spent.fault) == ("error", "platform")
+
+
+def test_regrade_leaves_an_unfinished_submission_alone(
+    exercise, learner, django_capture_on_commit_callbacks
+):
+    running = submit(exercise, learner)
+    start_grading(submission_id=running.id)
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert regrade_submissions(submissions=[running]) == 0
+    assert callbacks == []
+    running.refresh_from_db()
+    assert running.status == "running"
 
 
 def retry_now(task):

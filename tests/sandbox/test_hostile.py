@@ -23,7 +23,11 @@ from grader.sandbox import Limits, RunResult, Sandbox
 from .conftest import CANARY
 
 PROJECT = Path(__file__).resolve().parents[2]
-SECRETS_DIR = Path(__file__).resolve().parent / "_fake_secrets"
+# One folder per xdist worker: each worker sets up and removes its own (module-scoped fixture).
+SECRETS_DIR = (
+    Path(__file__).resolve().parent
+    / f"_fake_secrets_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+)
 LIMITS = Limits(time_limit_s=1.0, memory_mb=256, output_bytes=1024 * 1024)
 BIG_MEMORY = Limits(time_limit_s=5.0, memory_mb=1024, output_bytes=1024 * 1024)
 MARK = "unrolled-pwned"

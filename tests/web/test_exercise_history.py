@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from exercises.models import Submission
 from exercises.services import record_grading_result
+from exercises.specs import exercise_spec
 from grader.grading import grade
-from grader.services import exercise_spec
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db

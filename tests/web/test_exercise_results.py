@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from exercises.models import Exercise, Submission
 from exercises.services import record_grading_result
+from exercises.specs import exercise_spec, spec_from_folder
 from grader.grading import ExerciseSpec, grade
-from grader.services import exercise_spec
 from tests.factories import make_course, make_lesson
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +66,7 @@ def test_printed_output_is_shown(alice, learner, small):
 
 
 def test_gradient_norms_result_plots_the_learners_norms_against_the_reference(alice, learner):
-    spec = ExerciseSpec.from_folder(FOLDER / "gradient-norms")
+    spec = spec_from_folder(FOLDER / "gradient-norms")
     lesson = make_lesson(make_course("rnn"), "vanishing-gradients")
     exercise = Exercise.objects.create(
         lesson=lesson,

@@ -2,8 +2,9 @@
 
 import pytest
 
-from courses.services import answer_question, mark_lesson_read, progress
+from courses.services import answer_question, mark_lesson_read
 from exercises.models import Submission
+from exercises.outline import progress
 from tests.factories import make_exercise, make_user
 
 pytestmark = pytest.mark.django_db

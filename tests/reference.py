@@ -1,8 +1,9 @@
-"""The seeded course's reference implementations, loaded from their exercise folders.
+"""The seeded course's reference implementations, loaded from their exercise folders (tests only).
 
-Lesson checks, numeric questions and the learner UI's plots call these functions instead of
-keeping their own copies, so the course has one reference implementation. Plain Python: no
-Django. The files are trusted repository content, so they are executed in this process.
+The content tests (lesson checks, numeric questions, the gradient checks against PyTorch) call
+these functions instead of keeping their own copies, so the course has one reference
+implementation. The folders are read by the course-folder reader; the files are trusted
+repository content, so they are executed in this process.
 """
 
 from collections.abc import Callable
@@ -10,9 +11,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from exercises.course_files import read_exercise_folder
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 SEEDED_COURSE_DIR = REPO_ROOT / "content" / "rnn-from-scratch"
 
 
@@ -28,8 +29,8 @@ def exercise_dir(slug: str) -> Path:
 def load_reference(slug: str) -> Callable[..., Any]:
     """Return the entry point defined by the reference.py of the seeded exercise `slug`."""
     folder = exercise_dir(slug)
-    entry_point = yaml.safe_load((folder / "exercise.yaml").read_text())["entry_point"]
+    exercise = read_exercise_folder(folder)
     path = folder / "reference.py"
     namespace: dict[str, Any] = {"__name__": f"reference_{slug.replace('-', '_')}"}
-    exec(compile(path.read_text(), str(path), "exec"), namespace)
-    return namespace[entry_point]
+    exec(compile(exercise.reference_code, str(path), "exec"), namespace)
+    return namespace[exercise.entry_point]

@@ -7,9 +7,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from exercises.models import Exercise
 from exercises.services import MAX_CODE_BYTES
+from exercises.specs import exercise_spec
 from grader.grading import ExerciseBroken, grade
 from grader.sandbox import SandboxUnavailable
-from grader.services import exercise_spec
 
 
 class Command(BaseCommand):

@@ -70,28 +70,41 @@ def _call_or_retry(task: GradingTask, service: Any, **kwargs: Any) -> None:
         service(**kwargs)
     except INFRASTRUCTURE_FAILURES as exc:
         # A submission stays RUNNING with deliveries > 1 meanwhile: the learner sees "retrying".
+        # Past the last retry, Celery raises `exc` and the task's on_failure handler runs.
         raise task.retry(exc=exc, countdown=2**task.request.retries) from exc
 
 
-@shared_task(routed_queue="live", **RELIABLE)
+def _end_as_platform_fault(
+    task: GradingTask, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+) -> None:
+    """End the submission at once as an error on our side (the retries are spent)."""
+    from exercises.services import give_up_grading
+
+    submission_id = (kwargs or {}).get("submission_id") or (args or [None])[0]
+    logger.error("grading of submission %s failed for good: %r", submission_id, exc)
+    if submission_id is not None:
+        give_up_grading(submission_id=submission_id)
+
+
+@shared_task(routed_queue="live", on_failure=_end_as_platform_fault, **RELIABLE)
 def grade_submission(self: GradingTask, submission_id: int) -> None:
     """Grade a learner's submission (live queue); infrastructure failures are retried."""
-    from grader import services
+    from exercises.grading import grade_submission
 
-    _call_or_retry(self, services.grade_submission, submission_id=submission_id)
+    _call_or_retry(self, grade_submission, submission_id=submission_id)
 
 
-@shared_task(routed_queue="bulk", **RELIABLE)
+@shared_task(routed_queue="bulk", on_failure=_end_as_platform_fault, **RELIABLE)
 def regrade_submission(self: GradingTask, submission_id: int) -> None:
     """Grade a submission again after its exercise changed (bulk queue)."""
-    from grader import services
+    from exercises.grading import grade_submission
 
-    _call_or_retry(self, services.grade_submission, submission_id=submission_id)
+    _call_or_retry(self, grade_submission, submission_id=submission_id)
 
 
 @shared_task(base=GradingTask, routed_queue="live", ignore_result=True)
 def sweep_stuck_submissions() -> int:
-    """Re-enqueue submissions left QUEUED or RUNNING past the deadline (run by beat)."""
+    """Re-enqueue submissions left unfinished past the deadline, and platform faults (beat)."""
     from exercises.services import requeue_stuck_submissions
 
     return requeue_stuck_submissions(older_than_s=settings.SUBMISSION_STUCK_AFTER_S)
@@ -103,10 +116,10 @@ def sweep_stuck_submissions() -> int:
 @shared_task(routed_queue="bulk", **RELIABLE)
 def check_exercise_reference(self: GradingTask, exercise_id: int) -> None:
     """Run an exercise's reference check and record it (bulk queue)."""
+    from exercises.grading import check_exercise_reference
     from exercises.models import Exercise
-    from grader import services
 
     try:
-        _call_or_retry(self, services.check_exercise_reference, exercise_id=exercise_id)
+        _call_or_retry(self, check_exercise_reference, exercise_id=exercise_id)
     except Exercise.DoesNotExist:
         logger.info("exercise %s deleted before its reference check ran", exercise_id)

@@ -1,0 +1,133 @@
+"""Course and lesson pages: courses' content with the learner's exercises and progress.
+
+HTTP only. They compose both apps, so they live on the side that may import both (`courses`
+never imports `exercises`); reads come from `courses.selectors` and `exercises.outline`,
+writes from `courses.services`.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from courses import selectors, services
+from courses.forms import answer_form, first_error
+from courses.numeric import QuestionCodeError
+from exercises import outline
+
+
+def course(request: HttpRequest, course_slug: str) -> HttpResponse:
+    """Show a course's outline, the learner's progress and where to continue; public."""
+    course = selectors.get_course(request.user, course_slug)
+    lessons = outline.course_outline(request.user, course)
+    items = outline.outline_items(request.user, lessons)
+    done = {(item.kind, item.url): item.done for item in items}
+    for lesson in lessons:
+        lesson.is_read = done.get(("lesson", lesson.get_absolute_url()), False)
+    return render(
+        request,
+        "courses/course.html",
+        {
+            "course": course,
+            "lessons": lessons,
+            "items": items,
+            "progress": outline.progress(user=request.user, course=course),
+            "next_item": outline.continue_item(request.user, course, items),
+        },
+    )
+
+
+def _lesson_context(request: HttpRequest, lesson, questions) -> dict:
+    previous, following = selectors.lesson_neighbours(lesson)
+    return {
+        "course": lesson.course,
+        "lesson": lesson,
+        "questions": questions,
+        "solved": _solved(request, questions),
+        "exercises": [
+            exercise for exercise in outline.visible_exercises(request.user).filter(lesson=lesson)
+        ],
+        "previous": previous,
+        "next": following,
+    }
+
+
+def lesson(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
+    """Show a lesson with its questions; opening it marks it read for a signed-in learner."""
+    lesson = selectors.get_lesson(request.user, course_slug, lesson_slug)
+    if request.user.is_authenticated:
+        services.mark_lesson_read(user=request.user, lesson=lesson)
+    questions = selectors.lesson_questions(request.user, lesson)
+    return render(request, "courses/lesson.html", _lesson_context(request, lesson, questions))
+
+
+def _solved(request: HttpRequest, views) -> set[int]:
+    # An explanation gives the answer away, so it waits until the learner has found it.
+    return services.solved_question_ids(
+        user=request.user, questions=[view.question for view in views]
+    )
+
+
+def _wants_fragment(request: HttpRequest) -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+@require_POST
+def answer_question(request: HttpRequest, question_id: int) -> HttpResponse:
+    """Check a learner's answer to one question, record it, and show the feedback."""
+    question = selectors.get_question(request.user, question_id)
+    lesson = question.lesson
+    anchor = f"{lesson.get_absolute_url()}#question-{question.slug}"
+    if not request.user.is_authenticated:
+        if _wants_fragment(request):
+            return JsonResponse({"error": "Log in to answer questions."}, status=403)
+        return redirect_to_login(anchor)
+    form = answer_form(question, request.POST)
+    error = ""
+    attempt = None
+    if form.is_valid():
+        try:
+            if "answer" in form.cleaned_data:
+                attempt = services.answer_question(
+                    user=request.user,
+                    question=question,
+                    numeric_answer=form.cleaned_data["answer"],
+                )
+            else:
+                attempt = services.answer_question(
+                    user=request.user, question=question, choice_ids=form.cleaned_data["choice"]
+                )
+        except ValidationError as exc:
+            error = exc.messages[0]
+        except QuestionCodeError as exc:
+            error = f"This question cannot be checked right now ({exc})."
+    else:
+        error = first_error(form)
+    if not error and not _wants_fragment(request):
+        return redirect(anchor)
+    # Re-render with the learner's input and the message (or, for fetch, just the question).
+    views = selectors.lesson_questions(request.user, lesson)
+    for view in views:
+        if view.question.id == question.id:
+            view.error = error
+            view.typed = request.POST.get("answer", "")[:100]
+            current = view
+    status = 400 if error else 200
+    if _wants_fragment(request):
+        return render(
+            request,
+            "courses/_question.html",
+            {
+                "view": current,
+                "number": views.index(current) + 1,
+                "just_answered": attempt,
+                "solved": _solved(request, [current]),
+            },
+            status=status,
+        )
+    return render(
+        request, "courses/lesson.html", _lesson_context(request, lesson, views), status=status
+    )
