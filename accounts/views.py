@@ -21,13 +21,14 @@ def signup(request: HttpRequest) -> HttpResponse:
         next_url = ""
     if request.method == "POST" and not signup_allowed(request):
         minutes = SIGNUP_WINDOW_S // 60
-        return render(
+        response = render(
             request,
             "registration/signup_throttled.html",
             {"per_hour": settings.SIGNUPS_PER_CLIENT_PER_HOUR, "minutes": minutes},
             status=429,
-            headers={"Retry-After": str(SIGNUP_WINDOW_S)},
         )
+        response["Retry-After"] = str(SIGNUP_WINDOW_S)
+        return response
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()

@@ -110,10 +110,11 @@ class PromptError(ValueError):
 
 def plain_value(value: Any) -> Any:
     """Return `value` as plain Python data (NumPy scalars and arrays become numbers and lists)."""
-    if isinstance(value, (bool, int, float, str)) or value is None:
-        return value
+    # NumPy's float64 is a subclass of float: test for NumPy first.
     if isinstance(value, np.generic):
         return value.item()
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return type(value)(value) if value is not None else None
     if isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, (list, tuple)):
