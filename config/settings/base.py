@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_ace",
     "mathjax",
+    # Its API docs page then serves Swagger UI from our static files, not a CDN (CSP).
+    "ninja",
     "csp",
     "axes",
     "accounts",

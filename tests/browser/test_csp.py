@@ -65,6 +65,7 @@ def test_learner_and_admin_pages_show_no_csp_violation_and_tex_stays_math(
     base = live_server.url
 
     # Learner pages.
+    page.goto(f"{base}/accounts/signup/")
     log_in(page, base, "reader")
     page.goto(f"{base}/")
     page.goto(f"{base}{lesson.get_absolute_url()}")
@@ -79,6 +80,8 @@ def test_learner_and_admin_pages_show_no_csp_violation_and_tex_stays_math(
     page.screenshot(path=str(ARTIFACTS / "lesson.png"), full_page=True)
     page.goto(f"{base}{small.exercise.get_absolute_url()}")
     page.wait_for_selector(".django-ace-widget .ace_content")
+    page.goto(f"{base}/api/docs")
+    page.wait_for_selector(".swagger-ui .info")
     page.goto(f"{base}/account/api-token/")
     page.click("main form button[type=submit]")
     page.focus("#token")

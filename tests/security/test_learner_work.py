@@ -109,3 +109,21 @@ def test_the_database_protects_submissions_attempts_and_chosen_options(small):
         right.delete()
     with pytest.raises(ProtectedError):
         small.course.delete()
+
+
+def test_an_import_that_would_drop_an_exercise_with_submissions_is_refused(tmp_path):
+    import shutil
+
+    from django.core.management import CommandError, call_command
+
+    from tests.authoring.conftest import SMALL_COURSE, write_tree
+
+    folder = write_tree(tmp_path / "course", SMALL_COURSE)
+    call_command("import_course", str(folder))
+    exercise = Exercise.objects.get(slug="scale")
+    Submission.objects.create(user=make_user(), exercise=exercise, code="x")
+    shutil.rmtree(folder / "exercises" / "scale")
+    with pytest.raises(CommandError, match="Learners' work is never deleted by an import"):
+        call_command("import_course", str(folder))
+    assert Exercise.objects.filter(slug="scale").exists()
+    assert Submission.objects.count() == 1
