@@ -28,6 +28,7 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 	$(PY) -m pip install --quiet -r requirements-test.txt
 	@touch $@
 
+run: export DEBUG ?= true
 run: $(VENV)/.installed
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput

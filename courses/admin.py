@@ -6,7 +6,10 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import router
+from django.db.models import ProtectedError, RestrictedError
+from django.db.models.deletion import Collector
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -60,8 +63,49 @@ def can_author(request: HttpRequest) -> bool:
     )
 
 
+UNPUBLISH_INSTEAD = (
+    "{} has learners' submissions or answers, so it cannot be deleted here: "
+    "unpublish the course or exercise instead, or edit it."
+)
+
+
+def holds_learner_work(obj: Any) -> bool:
+    """Say whether deleting `obj` would delete learners' work (a PROTECT relation, a chosen option)."""
+    if isinstance(obj, Choice):
+        return obj.attempts.exists()
+    collector = Collector(using=router.db_for_write(type(obj)))
+    try:
+        collector.collect([obj])
+    except (ProtectedError, RestrictedError):
+        return True
+    return any(
+        isinstance(item, Choice) and item.attempts.exists()
+        for items in collector.data.values()
+        for item in items
+    )
+
+
+class KeepLearnerWorkFormSet(forms.BaseInlineFormSet):
+    """An inline formset whose DELETE boxes refuse rows that hold learners' work."""
+
+    def clean(self) -> None:
+        super().clean()
+        for form in self.deleted_forms:
+            obj = form.instance
+            if obj.pk is not None and holds_learner_work(obj):
+                raise ValidationError(UNPUBLISH_INSTEAD.format(f"“{obj}”"))
+
+
+class KeepLearnerWorkAdmin(admin.ModelAdmin):
+    """Deleting content with learners' work shows why not, and what to do instead."""
+
+    delete_confirmation_template = "admin/unrolled/delete_confirmation.html"
+    delete_selected_confirmation_template = "admin/unrolled/delete_selected_confirmation.html"
+
+
 class LessonInline(admin.TabularInline):
     model = Lesson
+    formset = KeepLearnerWorkFormSet
     fields = ("order", "slug", "title", "edit_link")
     readonly_fields = ("edit_link",)
     extra = 0
@@ -77,7 +121,7 @@ class LessonInline(admin.TabularInline):
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(KeepLearnerWorkAdmin):
     list_display = ("title", "slug", "published", "order", "lesson_count", "gradebook")
     list_editable = ("order",)
     list_filter = ("published",)
@@ -103,7 +147,7 @@ class LessonForm(NormalisedTextForm):
 
 
 @admin.register(Lesson)
-class LessonAdmin(admin.ModelAdmin):
+class LessonAdmin(KeepLearnerWorkAdmin):
     form = LessonForm
     change_form_template = CHANGE_FORM
     list_display = ("title", "course", "order", "slug")
@@ -138,6 +182,7 @@ class ChoiceForm(NormalisedTextForm):
 class ChoiceInline(admin.TabularInline):
     model = Choice
     form = ChoiceForm
+    formset = KeepLearnerWorkFormSet
     extra = 0
     ordering = ("order", "id")
 
@@ -173,7 +218,7 @@ class QuestionForm(NormalisedTextForm):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(KeepLearnerWorkAdmin):
     form = QuestionForm
     change_form_template = "admin/courses/question/change_form.html"
     list_display = ("slug", "lesson", "kind", "order", "stats_link")
@@ -215,14 +260,21 @@ class QuestionAdmin(admin.ModelAdmin):
 
     def numeric_preview_view(self, request: HttpRequest) -> JsonResponse:
         """Compute a numeric question's numbers and answer for a sample learner (sandboxed)."""
-        from courses.numeric import QuestionCodeError, format_prompt, learner_seed, numeric_instance
+        from courses.numeric import (
+            PromptError,
+            QuestionCodeError,
+            fill_prompt,
+            learner_seed,
+            numeric_instance,
+            plain_parameters,
+        )
 
         if not can_author(request):
             raise PermissionDenied
-        try:
-            seed = int(request.POST.get("seed") or learner_seed(request.user.pk, 0))
-        except ValueError:
+        raw_seed = request.POST.get("seed", "").strip()
+        if raw_seed and not (raw_seed.isascii() and raw_seed.isdigit() and len(raw_seed) <= 10):
             return JsonResponse({"error": "The sample learner's seed must be a whole number."})
+        seed = int(raw_seed) if raw_seed else learner_seed(request.user.pk, 0)
         draft = Question(
             parameters_code=request.POST.get("parameters_code", "").replace("\r\n", "\n"),
             answer_code=request.POST.get("answer_code", "").replace("\r\n", "\n"),
@@ -231,11 +283,15 @@ class QuestionAdmin(admin.ModelAdmin):
             instance = numeric_instance(draft, seed)
         except QuestionCodeError as exc:
             return JsonResponse({"error": str(exc)})
-        prompt = format_prompt(request.POST.get("prompt", ""), instance.parameters)
+        parameters = plain_parameters(instance.parameters)
+        try:
+            prompt = fill_prompt(request.POST.get("prompt", "").replace("\r\n", "\n"), parameters)
+        except PromptError as exc:
+            return JsonResponse({"error": str(exc), "seed": seed, "parameters": parameters})
         return JsonResponse(
             {
                 "seed": seed,
-                "parameters": instance.parameters,
+                "parameters": parameters,
                 "answer": instance.answer,
                 "html": render_markdown(prompt),
             }

@@ -97,7 +97,8 @@ class QuestionAttempt(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="question_attempts"
     )
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="attempts")
+    # PROTECT: a learner's answers outlive any edit of the content; unpublish instead.
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="attempts")
     chosen = models.ManyToManyField(Choice, blank=True, related_name="attempts")
     numeric_answer = models.FloatField(null=True, blank=True)
     score = models.FloatField(default=0.0)

@@ -55,6 +55,17 @@ _EXTENSION_CONFIGS = {
 }
 
 
+# Heading ids (made by Markdown's toc extension, or written in raw HTML) share the page with
+# the site's own ids ("result", "main", "question-…"): every id from content gets this prefix.
+HEADING_ID_PREFIX = "md-"
+
+
+def _prefix_ids(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "id":
+        return value if value.startswith(HEADING_ID_PREFIX) else HEADING_ID_PREFIX + value
+    return value
+
+
 def _protect_math(text: str) -> tuple[str, list[tuple[str, bool]]]:
     spans: list[tuple[str, bool]] = []
 
@@ -104,4 +115,5 @@ def render_markdown(text: str) -> str:
         attributes=_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
+        attribute_filter=_prefix_ids,
     )

@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 from django_ace import AceWidget
 
-from courses.admin import MarkdownPreviewTextarea, NormalisedTextForm
+from courses.admin import KeepLearnerWorkAdmin, MarkdownPreviewTextarea, NormalisedTextForm
 from courses.models import Course
 from exercises.authoring import (
     CheckState,
@@ -154,7 +154,7 @@ def render_check_report(exercise: Exercise) -> str:
 
 
 @admin.register(Exercise)
-class ExerciseAdmin(admin.ModelAdmin):
+class ExerciseAdmin(KeepLearnerWorkAdmin):
     form = ExerciseForm
     change_form_template = "admin/exercises/exercise/change_form.html"
     inlines = [KnownMistakeInline]

@@ -102,6 +102,8 @@ def read_submission_body(request: HttpRequest) -> SubmissionIn:
             f"The request body is not valid JSON ({exc.msg} at line {exc.lineno}, "
             f"column {exc.colno}). {example}",
         ) from None
+    except RecursionError:
+        raise HttpError(400, f"The request body nests too deeply to read. {example}") from None
     if not isinstance(data, dict) or "code" not in data:
         raise HttpError(400, f'The request body has no "code" field. {example}')
     if not isinstance(data["code"], str):

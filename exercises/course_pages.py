@@ -56,12 +56,24 @@ def _lesson_context(request: HttpRequest, lesson, questions) -> dict:
 
 
 def lesson(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
-    """Show a lesson with its questions; opening it marks it read for a signed-in learner."""
+    """Show a lesson with its questions; a GET changes nothing (the page posts `read_lesson`)."""
     lesson = selectors.get_lesson(request.user, course_slug, lesson_slug)
-    if request.user.is_authenticated:
-        services.mark_lesson_read(user=request.user, lesson=lesson)
     questions = selectors.lesson_questions(request.user, lesson)
     return render(request, "courses/lesson.html", _lesson_context(request, lesson, questions))
+
+
+@require_POST
+def read_lesson(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
+    """Record that the learner read the lesson (posted on their first interaction with it)."""
+    lesson = selectors.get_lesson(request.user, course_slug, lesson_slug)
+    if not request.user.is_authenticated:
+        if _wants_fragment(request):
+            return JsonResponse({"error": "Log in to keep track of your reading."}, status=403)
+        return redirect_to_login(lesson.get_absolute_url())
+    services.mark_lesson_read(user=request.user, lesson=lesson)
+    if _wants_fragment(request):
+        return HttpResponse(status=204)
+    return redirect(lesson.get_absolute_url())
 
 
 def _solved(request: HttpRequest, views) -> set[int]:

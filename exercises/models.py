@@ -89,7 +89,8 @@ class Submission(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions"
     )
-    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="submissions")
+    # PROTECT: learners' graded work outlives any edit of the content; unpublish instead.
+    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="submissions")
     kind = models.CharField(max_length=6, choices=Kind.choices, default=Kind.SUBMIT)
     code = models.TextField()
     status = models.CharField(

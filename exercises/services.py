@@ -306,6 +306,12 @@ def regenerate_api_token(*, user: AbstractBaseUser) -> str:
     return token
 
 
+def revoke_api_token(*, user: AbstractBaseUser) -> bool:
+    """Delete `user`'s API token, if any; return whether there was one."""
+    deleted, _ = ApiToken.objects.filter(user=user).delete()
+    return bool(deleted)
+
+
 def create_api_token(*, user: AbstractBaseUser) -> str:
     """Return a new API token for `user` (an earlier token stops working)."""
     return regenerate_api_token(user=user)

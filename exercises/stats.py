@@ -157,16 +157,26 @@ def gradebook(course: Course) -> tuple[list[str], list[GradebookRow]]:
     return columns, rows
 
 
+# A spreadsheet reads a cell that starts with one of these as a formula (or, for a tab or
+# carriage return, may drop it and read what follows): such cells get a leading apostrophe.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """Return `cell` so that no spreadsheet reads it as a formula."""
+    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+
+
 def gradebook_csv(course: Course) -> str:
     """Return the course's gradebook as CSV: learner, first and last activity, best scores."""
     columns, rows = gradebook(course)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["learner", "first_activity", "last_activity", *columns])
+    writer.writerow(["learner", "first_activity", "last_activity", *map(spreadsheet_safe, columns)])
     for row in rows:
         writer.writerow(
             [
-                row.username,
+                spreadsheet_safe(row.username),
                 row.first_activity.isoformat(timespec="seconds"),
                 row.last_activity.isoformat(timespec="seconds"),
                 *("" if score is None else f"{score:.4g}" for score in row.scores),

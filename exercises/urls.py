@@ -25,4 +25,9 @@ urlpatterns = [
     ),
     path("courses/<slug:course_slug>/", course_pages.course, name="course"),
     path("courses/<slug:course_slug>/<slug:lesson_slug>/", course_pages.lesson, name="lesson"),
+    path(
+        "courses/<slug:course_slug>/<slug:lesson_slug>/read/",
+        course_pages.read_lesson,
+        name="read_lesson",
+    ),
 ]

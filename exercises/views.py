@@ -18,7 +18,12 @@ from exercises.outline import visible_exercises
 
 from .forms import SolutionForm
 from .models import ApiToken, Exercise, Submission
-from .services import SubmissionRateLimited, regenerate_api_token, submit_solution
+from .services import (
+    SubmissionRateLimited,
+    regenerate_api_token,
+    revoke_api_token,
+    submit_solution,
+)
 
 HISTORY_LENGTH = 50
 KINDS = {"run": Submission.Kind.RUN, "submit": Submission.Kind.SUBMIT}
@@ -30,7 +35,13 @@ def _wants_json(request: HttpRequest) -> bool:
 
 def _own_submission(request: HttpRequest, exercise: Exercise, raw_id: str | None) -> Submission:
     """Return the learner's submission `raw_id` on `exercise`, or raise Http404."""
-    if not request.user.is_authenticated or not raw_id or not raw_id.isdigit() or len(raw_id) > 18:
+    # ASCII digits only: str.isdigit() also accepts "²" or "٣", which int() then refuses.
+    if (
+        not request.user.is_authenticated
+        or not raw_id
+        or not (raw_id.isascii() and raw_id.isdigit())
+        or len(raw_id) > 18
+    ):
         raise Http404("No such submission of yours.")
     return get_object_or_404(Submission, pk=int(raw_id), user=request.user, exercise=exercise)
 
@@ -144,14 +155,20 @@ def exercise_submission_result(
 @login_required
 @require_http_methods(["GET", "POST"])
 def api_token(request: HttpRequest) -> HttpResponse:
-    """Show whether the learner has an API token; POST makes a new one and shows it once."""
-    fresh = regenerate_api_token(user=request.user) if request.method == "POST" else None
+    """Show whether the learner has an API token; POST makes a new one (shown once) or revokes it."""
+    fresh = None
+    revoked = False
+    if request.method == "POST" and request.POST.get("action") == "revoke":
+        revoked = revoke_api_token(user=request.user)
+    elif request.method == "POST":
+        fresh = regenerate_api_token(user=request.user)
     existing = ApiToken.objects.filter(user=request.user).first()
     response = render(
         request,
         "exercises/api_token.html",
         {
             "fresh_token": fresh,
+            "revoked": revoked,
             "existing": existing,
             "api_root": request.build_absolute_uri("/api/"),
         },

@@ -102,7 +102,8 @@ CHROMIUM_ARGS = [
 
 @contextlib.contextmanager
 def chromium_page(artifacts: Path) -> Iterator[Any]:
-    """Yield a Playwright page in Debian's headless Chromium; fail on any JavaScript error.
+    """Yield a Playwright page in Debian's headless Chromium; fail on any JavaScript error or
+    Content-Security-Policy violation.
 
     `artifacts` is emptied first: the test saves its screenshots there.
     """
@@ -119,7 +120,14 @@ def chromium_page(artifacts: Path) -> Iterator[Any]:
         page.set_default_timeout(20_000)
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda message: note_csp_violation(message, errors))
         yield page
         context.close()
         browser.close()
-        assert not errors, f"JavaScript errors on the page: {errors}"
+        assert not errors, f"JavaScript errors or CSP violations on the page: {errors}"
+
+
+def note_csp_violation(message: Any, errors: list[str]) -> None:
+    """Record a console message in which the browser reports a Content-Security-Policy violation."""
+    if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+        errors.append(f"CSP violation: {message.text}")

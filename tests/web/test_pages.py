@@ -38,11 +38,25 @@ def test_unpublished_course_and_unknown_slugs_are_not_found(client, small):
     assert client.get("/exercises/nope/").status_code == 404
 
 
-def test_opening_a_lesson_marks_it_read_once(alice, learner, small):
-    url = small.lessons[0].get_absolute_url()
-    assert alice.get(url).status_code == 200
-    assert alice.get(url).status_code == 200
+def test_opening_a_lesson_records_nothing_and_posting_read_records_it_once(alice, learner, small):
+    lesson = small.lessons[0]
+    url = lesson.get_absolute_url()
+    page = alice.get(url)
+    assert page.status_code == 200
+    assert not LessonRead.objects.exists()
+    read_url = reverse("read_lesson", args=[lesson.course.slug, lesson.slug])
+    assert f'action="{read_url}"' in page.text
+    assert alice.get(read_url).status_code == 405
+    assert alice.post(read_url).status_code == 302
+    assert alice.post(read_url, headers={"X-Requested-With": "fetch"}).status_code == 204
     assert LessonRead.objects.filter(user=learner).count() == 1
+
+
+def test_an_anonymous_post_of_read_records_nothing(client, small):
+    lesson = small.lessons[0]
+    response = client.post(reverse("read_lesson", args=[lesson.course.slug, lesson.slug]))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert not LessonRead.objects.exists()
 
 
 def test_lesson_links_to_neighbours_and_exercises(client, small):

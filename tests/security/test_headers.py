@@ -1,0 +1,69 @@
+"""A Content-Security-Policy without inline scripts on every page; no inline script in any
+template; DEBUG is off unless the environment turns it on."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.django_db
+
+TEMPLATES = Path(settings.BASE_DIR) / "templates"
+
+
+def script_sources(response) -> list[str]:
+    policy = response["Content-Security-Policy"]
+    directives = dict(
+        (part.strip().split(" ", 1) + [""])[:2] for part in policy.split(";") if part.strip()
+    )
+    return directives["script-src"].split()
+
+
+@pytest.mark.parametrize("where", ["home", "lesson", "exercise", "admin", "admin-login", "api"])
+def test_every_page_sends_a_csp_that_allows_only_our_own_script_files(client, alice, small, where):
+    url = {
+        "home": "/",
+        "lesson": small.lessons[0].get_absolute_url(),
+        "exercise": small.exercise.get_absolute_url(),
+        "admin": "/admin/",
+        "admin-login": "/admin/login/",
+        "api": "/api/submissions/1",
+    }[where]
+    response = (alice if where in {"lesson", "exercise"} else client).get(url)
+    assert response.status_code in {200, 302, 401}
+    assert script_sources(response) == ["'self'"]
+    policy = response["Content-Security-Policy"]
+    assert "unsafe-eval" not in policy
+    assert "object-src 'none'" in policy and "frame-ancestors 'none'" in policy
+
+
+def test_no_template_has_an_inline_script_or_event_handler():
+    offenders = []
+    for path in TEMPLATES.rglob("*.html"):
+        text = path.read_text()
+        if re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text):
+            offenders.append(f"{path.name}: inline <script>")
+        if re.search(r"\son[a-z]+\s*=", text):
+            offenders.append(f"{path.name}: on* attribute")
+    assert not offenders
+
+
+def test_debug_is_off_when_the_environment_does_not_set_it(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_SETTINGS_MODULE"}}
+    env |= {"SECRET_KEY": "x" * 60, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
+         "print(settings.DEBUG)"],
+        cwd=settings.BASE_DIR, env=env | {"DJANGO_SETTINGS_MODULE": "config.settings.base"},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.stdout.strip() == "False", done.stderr
+
+
+def test_make_run_turns_debug_on_for_development():
+    makefile = (Path(settings.BASE_DIR) / "Makefile").read_text()
+    assert "run: export DEBUG ?= true" in makefile
