@@ -29,7 +29,6 @@ import select
 import shutil
 import signal
 import socket
-import struct
 import sys
 import sysconfig
 import types
@@ -58,11 +57,10 @@ landlock = _load_sibling("landlock")
 seccomp = _load_sibling("seccomp")
 
 SUBMISSION_FILENAME = "<submission>"
-EXIT_SETUP_FAILED = 71
-SETUP_DONE = b"S"
+EXIT_SETUP_FAILED = codec.EXIT_SETUP_FAILED
+SETUP_DONE = codec.SETUP_DONE
 JOB_FD = 3
 RESULT_FD = 4
-_FRAME_LENGTH = struct.Struct("<I")
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _PR_SET_PDEATHSIG = 1
@@ -527,15 +525,7 @@ def _read_job() -> list[bytes]:
             break
         data += chunk
     os.close(JOB_FD)
-    frames = []
-    offset = 0
-    view = memoryview(bytes(data))
-    while offset < len(view):
-        (length,) = _FRAME_LENGTH.unpack_from(view, offset)
-        offset += _FRAME_LENGTH.size
-        frames.append(bytes(view[offset : offset + length]))
-        offset += length
-    return frames
+    return codec.split_frames(bytes(data))
 
 
 # Exceptions are reported by their nearest built-in class (a learner-defined class name is
@@ -628,7 +618,7 @@ def _run_job(header: dict) -> None:
     frames = _read_job()
     summary, load_output, outcomes = _execute(header, frames)
     parts = [codec.encode(summary), load_output, *outcomes]
-    payload = b"".join(_FRAME_LENGTH.pack(len(part)) + part for part in parts)
+    payload = codec.join_frames(parts)
     _restore_streams()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(BaseException):
@@ -739,8 +729,7 @@ def _outcome(
             "dropped": output[1],
         }
     )
-    parts = [record, value_frame or b"", args_frame or b"", output[0]]
-    return b"".join(_FRAME_LENGTH.pack(len(part)) + part for part in parts)
+    return codec.join_frames([record, value_frame or b"", args_frame or b"", output[0]])
 
 
 if __name__ == "__main__":
