@@ -53,6 +53,15 @@ def scrubbed_env() -> dict[str, str]:
     }
 
 
+def namespaces_wanted() -> bool:
+    """Return whether the sandbox should try namespaces (UNROLLED_SANDBOX_NAMESPACES=off: no).
+
+    Off is for containers that refuse them (Docker without SYS_ADMIN): the seccomp argument
+    filters, Landlock and the per-slot uid then carry the isolation, and sandbox_check says so.
+    """
+    return os.environ.get("UNROLLED_SANDBOX_NAMESPACES", "on").strip().lower() != "off"
+
+
 def state_dir() -> Path:
     """Return the directory holding slot locks and scratch directories."""
     if os.geteuid() == 0:
@@ -99,7 +108,8 @@ class Sandbox:
     _shared_pid = 0
     _shared_lock = threading.Lock()
 
-    def __init__(self) -> None:
+    def __init__(self, *, namespaces: bool | None = None) -> None:
+        self.namespaces = namespaces_wanted() if namespaces is None else namespaces
         self._lock = threading.RLock()
         self._slot: _Slot | None = None
         self._process: subprocess.Popen | None = None
@@ -148,7 +158,7 @@ class Sandbox:
                 "scratch": str(self._slot.scratch),
                 "uid": uid,
                 "gid": uid,
-                "namespaces": os.geteuid() == 0,
+                "namespaces": self.namespaces,
             }
             debug = os.environ.get("UNROLLED_SANDBOX_DEBUG") == "1"
             try:
