@@ -166,30 +166,32 @@ def _enter_namespaces(config: dict, applied: dict) -> bool:
             _mount("tmpfs", config["scratch"], "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC,
                    SCRATCH_TMPFS)  # fmt: skip
             mounts.append(f"{config['scratch']} (private tmpfs, {SCRATCH_TMPFS})")
-            applied["mounts"] = mounts
-            return True
-        needed = _landlock_paths(config)[0]
-        # Shared scratch areas, and any directory the sandbox uid could not enter on the way
-        # to the interpreter or NumPy (a checkout under /root), become empty tmpfs views
-        # with just the needed paths bound back in place.
-        closed = {_closed_ancestor(path) for path in needed} - {None}
-        stage_root = os.path.dirname(config["scratch"])
-        for hidden in sorted({"/tmp", "/dev/shm"} | closed):
-            if os.path.isdir(hidden):
-                keep = [path for path in needed if _is_beneath(path, hidden)]
-                _cover(hidden, keep, stage_root)
-                mounts.append(
-                    f"{hidden} (empty" + (f", but for {len(keep)} paths)" if keep else ")")
-                )
-        _mount("tmpfs", config["scratch"], "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC,
-               SCRATCH_TMPFS)  # fmt: skip
-        mounts.append(f"{config['scratch']} (private tmpfs, {SCRATCH_TMPFS})")
+        else:
+            _cover_shared_areas(config, mounts)
     except OSError as exc:
         mounts.append(f"mount failed: {exc}")
     applied["mounts"] = mounts
     with contextlib.suppress(OSError):
         _check(_libc.sethostname(b"sandbox", 7))
     return True
+
+
+def _cover_shared_areas(config: dict, mounts: list[str]) -> None:
+    """Hide /tmp, /dev/shm and closed directories behind empty tmpfs views (as root)."""
+    needed = _landlock_paths(config)[0]
+    # Shared scratch areas, and any directory the sandbox uid could not enter on the way
+    # to the interpreter or NumPy (a checkout under /root), become empty tmpfs views
+    # with just the needed paths bound back in place.
+    closed = {_closed_ancestor(path) for path in needed} - {None}
+    stage_root = os.path.dirname(config["scratch"])
+    for hidden in sorted({"/tmp", "/dev/shm"} | closed):
+        if os.path.isdir(hidden):
+            keep = [path for path in needed if _is_beneath(path, hidden)]
+            _cover(hidden, keep, stage_root)
+            mounts.append(f"{hidden} (empty" + (f", but for {len(keep)} paths)" if keep else ")"))
+    _mount("tmpfs", config["scratch"], "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC,
+           SCRATCH_TMPFS)  # fmt: skip
+    mounts.append(f"{config['scratch']} (private tmpfs, {SCRATCH_TMPFS})")
 
 
 def _is_beneath(path: str, directory: str) -> bool:

@@ -21,7 +21,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from . import codec
+from . import cgroup, codec
 from .results import CallOutcome, Limits, RunResult, SandboxUnavailable
 
 RUNNER = Path(__file__).with_name("runner.py")
@@ -89,6 +89,7 @@ class _Slot:
             shutil.rmtree(self.scratch, ignore_errors=True)
             self.scratch.mkdir(mode=0o711)
             os.chmod(self.scratch, 0o711)
+            self.cgroup, self.cgroup_detail = cgroup.slot_cgroup(index)
             return
         raise SandboxUnavailable(f"all {MAX_SLOTS} sandbox slots are in use")
 
@@ -98,6 +99,8 @@ class _Slot:
 
     def release(self) -> None:
         shutil.rmtree(self.scratch, ignore_errors=True)
+        if self.cgroup is not None:
+            cgroup.remove(self.cgroup)
         os.close(self.lock_fd)
 
 
@@ -178,6 +181,15 @@ class Sandbox:
                 raise SandboxUnavailable(f"the sandbox could not start: {exc}") from exc
             finally:
                 theirs.close()
+            cgroup_detail = self._slot.cgroup_detail
+            in_cgroup = self._slot.cgroup is not None
+            if in_cgroup:
+                # Before the runner has imported NumPy, long before it forks anything.
+                try:
+                    cgroup.attach(self._slot.cgroup, self._process.pid)
+                except OSError as exc:
+                    cgroup_detail = f"the zygote could not join {self._slot.cgroup}: {exc}"
+                    in_cgroup = False
             self._control = ours
             ready, _, _ = select.select([ours], [], [], START_TIMEOUT_S)
             message = self._receive()[0] if ready else None
@@ -185,6 +197,8 @@ class Sandbox:
                 self._stop_zygote()
                 raise SandboxUnavailable("the sandbox did not start (no greeting from the zygote)")
             self.hello = message["hello"]
+            self.hello["cgroup"] = cgroup_detail
+            self.hello["cgroup_active"] = in_cgroup
             return self.hello
 
     def _receive(self) -> tuple[dict | None, list[int]]:
