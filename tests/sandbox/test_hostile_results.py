@@ -193,5 +193,5 @@ def test_visible_examples_keep_their_rich_feedback(sandbox):
     assert verdict.tests[0].message == "Your function raised ValueError: boom (line 6)."
     wrong = grade(SPEC, submission("return np.tanh(np.asarray(xs) * w) + 0.25"), sandbox=sandbox)
     assert wrong.tests[0].message.startswith(
-        "`hs` differs from the expected value (max abs error 0.25)"
+        "`hs[0]` differs from the expected value (max abs error 0.25)"
     )
