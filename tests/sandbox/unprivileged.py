@@ -20,7 +20,6 @@ def as_unprivileged_user(
         "HOME": "/nonexistent",
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONPATH": str(PROJECT),
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
         **env,
     }
     drop = {}
