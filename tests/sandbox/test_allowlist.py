@@ -5,6 +5,7 @@ inside the sandbox (seccomp allow-list, Landlock, limits) exactly as it does her
 """
 
 import textwrap
+import warnings
 
 import pytest
 
@@ -82,7 +83,9 @@ PROGRAMS = {
 def expected(body: str) -> object:
     namespace: dict = {}
     exec(program(body), namespace)
-    return namespace["main"]()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return namespace["main"]()
 
 
 def program(body: str) -> str:
