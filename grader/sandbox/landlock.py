@@ -67,46 +67,6 @@ def _handled_fs(abi: int) -> int:
     return handled
 
 
-def build_ruleset(read_paths: list[str], write_paths: list[str]) -> tuple[int, int]:
-    """Return (ruleset fd, ABI): read-only beneath read_paths, read-write beneath write_paths.
-
-    Network (ABI >= 4): no TCP bind or connect. Scopes (ABI >= 6): no signals to processes
-    outside the domain and no abstract Unix sockets outside it.
-    """
-    abi = abi_version()
-    if abi < 1:
-        raise OSError("Landlock is not available on this kernel")
-    handled_fs = _handled_fs(abi)
-    fields = [handled_fs]
-    if abi >= 4:
-        fields.append(NET_BIND_TCP | NET_CONNECT_TCP)
-    if abi >= 6:
-        fields.append(SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL)
-    attr = struct.pack(f"<{len(fields)}Q", *fields)
-    buffer = ctypes.create_string_buffer(attr, len(attr))
-    ruleset = _syscall(_SYS_CREATE_RULESET, buffer, ctypes.c_size_t(len(attr)), 0)
-    try:
-        for paths, access in ((read_paths, READ), (write_paths, READ | WRITE)):
-            for path in paths:
-                _add_path(ruleset, path, access & handled_fs)
-    except BaseException:
-        os.close(ruleset)
-        raise
-    return ruleset, abi
-
-
-def _add_path(ruleset: int, path: str, access: int) -> None:
-    fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-    try:
-        if not os.path.isdir(path):
-            access &= READ_FILE | WRITE_FILE | TRUNCATE | IOCTL_DEV
-        rule = struct.pack("<Qi", access, fd)
-        buffer = ctypes.create_string_buffer(rule, len(rule))
-        _syscall(_SYS_ADD_RULE, ruleset, _RULE_PATH_BENEATH, buffer, 0)
-    finally:
-        os.close(fd)
-
-
 def restrict_self(ruleset: int) -> None:
     """Enforce the ruleset on the calling thread (needs no_new_privs or CAP_SYS_ADMIN)."""
     _syscall(_SYS_RESTRICT_SELF, ruleset, 0)
