@@ -651,13 +651,11 @@ ATTACKS = [
 )
 def sandbox(request) -> Iterator[Sandbox]:
     """Both ways this process can run the sandbox: with namespaces and without (compose)."""
-    os.environ["UNROLLED_SANDBOX_NAMESPACES"] = "off" if request.param == "namespaces off" else "on"
     os.environ["UNROLLED_CANARY_SECRET"] = CANARY
-    box = Sandbox()
+    box = Sandbox(namespaces=request.param == "namespaces")
     box.start()
     yield box
     box.close()
-    os.environ.pop("UNROLLED_SANDBOX_NAMESPACES", None)
 
 
 @pytest.fixture(scope="module")
