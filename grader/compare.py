@@ -30,6 +30,41 @@ _JSON_MAX_ELEMENTS = 2000
 _SIGNIFICANT_DIGITS = 6
 
 
+class _Mismatch(str):
+    """A learner-facing sentence, tagged with the kind of difference it describes.
+
+    Visible cases show the sentence; hidden cases show only the kind (see _HIDDEN), because
+    anything else in the sentence (an error's size, an index, the learner's shape or type)
+    is chosen by the learner's code, which saw the hidden inputs and could encode them.
+    """
+
+    kind: str
+
+    def __new__(cls, kind: str, text: str) -> _Mismatch:
+        mismatch = super().__new__(cls, text)
+        mismatch.kind = kind
+        return mismatch
+
+
+_HIDDEN = {
+    "structure": "does not have the expected type or structure",
+    "none": "is None (is a `return` missing?)",
+    "shape": "has the wrong shape",
+    "kind": "does not hold the expected kind of values",
+    "values": "differs from the expected value",
+    "nonfinite": (
+        "contains NaN or inf where the expected value is finite: something overflowed or "
+        "divided by zero (for example exp of a large number; subtract the max first)"
+    ),
+    "unreadable": "holds values the grader cannot compare",
+}
+_UNREADABLE = "holds values the grader cannot compare (use arrays of real numbers)"
+
+
+def _hidden_sentence(name: str, kind: str) -> str:
+    return f"`{name}` {_HIDDEN.get(kind, _HIDDEN['values'])} on this hidden case."
+
+
 @dataclass(frozen=True)
 class ComponentResult:
     """The verdict on one returned component (one check) of one case."""
@@ -79,16 +114,24 @@ def compare_output(
 ) -> list[ComponentResult]:
     """Compare a whole returned value component by component, in the reference's order."""
     components = split_components(expected, returns)
-    structure_problem = _structure_problem(actual, expected, returns)
-    if structure_problem is not None:
-        return [ComponentResult(name, False, structure_problem) for name, _ in components]
+    try:
+        structure_problem = _structure_problem(actual, expected, returns)
+        if structure_problem is not None and not visible:
+            structure_problem = _hidden_structure(expected, returns)
+        if structure_problem is not None:
+            return [ComponentResult(name, False, structure_problem) for name, _ in components]
+        if _is_sequence_output(expected):
+            actual_items: list[Any] = list(actual)
+        elif isinstance(expected, dict):
+            actual_items = [actual[key] for key in expected]
+        else:
+            actual_items = [actual]
+    except Exception:  # the learner's value is data from a hostile process: never crash on it
+        return [
+            ComponentResult(name, False, _unreadable_sentence(name, visible))
+            for name, _ in components
+        ]
     results = []
-    if _is_sequence_output(expected):
-        actual_items: list[Any] = list(actual)
-    elif isinstance(expected, dict):
-        actual_items = [actual[key] for key in expected]
-    else:
-        actual_items = [actual]
     for (name, expected_item), actual_item in zip(components, actual_items, strict=True):
         message = compare_value(
             actual_item,
@@ -114,10 +157,47 @@ def compare_value(
     """Return None when `actual` matches `expected`, else one sentence naming the first difference.
 
     The checks run in a fixed order: structure and type, then shape, then dtype kind, then
-    values with `np.isclose(rtol, atol, equal_nan=False)`.
+    values with `np.isclose(rtol, atol, equal_nan=False)`. On a hidden case (`visible`
+    false) the sentence says only which component failed and how, nothing the learner's
+    code chose. An unexpected value fails with a sentence; it never raises.
     """
+    try:
+        mismatch = _compare(actual, expected, name, tolerances, visible, time_major)
+    except Exception:
+        return _unreadable_sentence(name, visible)
+    if mismatch is None:
+        return None
+    if not visible:
+        return _hidden_sentence(name, getattr(mismatch, "kind", "values"))
+    return str(mismatch)
+
+
+def _unreadable_sentence(name: str, visible: bool) -> str:
+    return f"`{name}` {_UNREADABLE}." if visible else _hidden_sentence(name, "unreadable")
+
+
+def _hidden_structure(expected: Any, returns: Sequence[str]) -> str:
+    if _is_sequence_output(expected):
+        names = returns if len(returns) == len(expected) else ()
+        what = f"a tuple of {len(expected)} values" + (f" ({', '.join(names)})" if names else "")
+        return (
+            f"Your function should return {what}; on this hidden case it returned something else."
+        )
+    return "Your function's output does not have the expected structure on this hidden case."
+
+
+def _compare(
+    actual: Any,
+    expected: Any,
+    name: str,
+    tolerances: Tolerances,
+    visible: bool,
+    time_major: Sequence[str] | None,
+) -> _Mismatch | None:
     if expected is None:
-        return None if actual is None else f"`{name}` should be None; got {_describe(actual)}."
+        if actual is None:
+            return None
+        return _Mismatch("structure", f"`{name}` should be None; got {_describe(actual)}.")
     if isinstance(expected, dict):
         return _compare_dict(actual, expected, name, tolerances, visible, time_major)
     if _is_sequence_output(expected):
@@ -126,20 +206,34 @@ def compare_value(
         return _compare_numeric(actual, expected, name, tolerances, visible, time_major)
     if type(actual) is type(expected) and actual == expected:
         return None
-    if visible:
-        return f"`{name}` is {actual!r}; expected {expected!r}."
-    return f"`{name}` differs from the expected value."
+    return _Mismatch("values", f"`{name}` is {actual!r}; expected {expected!r}.")
 
 
 def find_mutation(
-    before: Sequence[Any], after: Sequence[Any] | None, arg_names: Sequence[str]
+    before: Sequence[Any],
+    after: Sequence[Any] | None,
+    arg_names: Sequence[str],
+    *,
+    visible: bool = True,
 ) -> str | None:
-    """Return a message naming the first input the call changed, or None if none changed."""
+    """Return a message naming the first input the call changed, or None if none changed.
+
+    On a hidden case only the argument is named, not which part of it changed.
+    """
     if after is None:
         return None
-    for index, (old, new) in enumerate(zip(before, after, strict=False)):
+    try:
+        pairs = list(zip(before, after, strict=False))
+    except Exception:
+        pairs = []
+    for index, (old, new) in enumerate(pairs):
         name = arg_names[index] if index < len(arg_names) else f"args[{index}]"
-        changed = _first_change(old, new, name)
+        try:
+            changed = _first_change(old, new, name)
+        except Exception:  # what came back is not even comparable: it is not the input
+            changed = name
+        if changed is not None and not visible:
+            changed = name
         if changed is not None:
             return (
                 f"Your function changed its input `{changed}`; "
@@ -157,15 +251,23 @@ def outputs_match(a: Any, b: Any, *, tolerances: Tolerances = Tolerances()) -> b
     """Return whether two outputs agree for known-mistake matching.
 
     Same structure and shapes, values close, NaN equal to NaN and inf to inf of the same sign.
+    Values that cannot be compared do not match.
     """
+    try:
+        return _outputs_match(a, b, tolerances)
+    except Exception:
+        return False
+
+
+def _outputs_match(a: Any, b: Any, tolerances: Tolerances) -> bool:
     if isinstance(a, dict) or isinstance(b, dict):
         if not (isinstance(a, dict) and isinstance(b, dict)) or a.keys() != b.keys():
             return False
-        return all(outputs_match(a[key], b[key], tolerances=tolerances) for key in a)
+        return all(_outputs_match(a[key], b[key], tolerances) for key in a)
     if _is_sequence_output(a) or _is_sequence_output(b):
         if not (isinstance(a, (tuple, list)) and isinstance(b, (tuple, list))) or len(a) != len(b):
             return False
-        return all(outputs_match(x, y, tolerances=tolerances) for x, y in zip(a, b, strict=True))
+        return all(_outputs_match(x, y, tolerances) for x, y in zip(a, b, strict=True))
     if a is None or b is None:
         return a is None and b is None
     left, right = _as_real_array(a), _as_real_array(b)
@@ -180,11 +282,18 @@ def outputs_match(a: Any, b: Any, *, tolerances: Tolerances = Tolerances()) -> b
 
 
 def all_finite(value: Any) -> bool:
-    """Return whether every number in a (possibly nested) output is finite."""
+    """Return whether every number in a (possibly nested) output is finite (False if unsure)."""
+    try:
+        return _all_finite(value)
+    except Exception:
+        return False
+
+
+def _all_finite(value: Any) -> bool:
     if isinstance(value, dict):
-        return all(all_finite(item) for item in value.values())
+        return all(_all_finite(item) for item in value.values())
     if isinstance(value, (tuple, list)):
-        return all(all_finite(item) for item in value)
+        return all(_all_finite(item) for item in value)
     array = _as_real_array(value)
     if array is None:
         return True
@@ -193,18 +302,36 @@ def all_finite(value: Any) -> bool:
 
 def to_jsonable(value: Any) -> Any:
     """Return a JSON-friendly copy: arrays as rounded nested lists, NaN and inf as strings."""
+    try:
+        return _jsonable(value, 0)
+    except Exception:
+        return "(this value cannot be shown)"
+
+
+def _jsonable(value: Any, depth: int) -> Any:
+    if depth > 64:
+        return "(nested too deeply to show)"
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, dict):
-        return {str(key): to_jsonable(item) for key, item in value.items()}
+        return {str(key): _jsonable(item, depth + 1) for key, item in value.items()}
     if isinstance(value, (tuple, list)):
-        return [to_jsonable(item) for item in value]
+        return [_jsonable(item, depth + 1) for item in value]
     if isinstance(value, np.ndarray):
         if value.size > _JSON_MAX_ELEMENTS:
             return {"shape": list(value.shape), "note": "too large to show"}
-        return to_jsonable(value.tolist())
+        return _jsonable(value.tolist(), depth + 1)
     if isinstance(value, np.generic):
-        return to_jsonable(value.item())
+        item = value.item()
+        if isinstance(item, np.generic):
+            # float128 and complex256 have no Python type: .item() returns them unchanged.
+            if isinstance(item, np.complexfloating):
+                item = complex(item)
+            elif isinstance(item, np.floating):
+                item = float(item)
+            else:
+                return repr(item)
+        return _jsonable(item, depth + 1)
     if isinstance(value, int):
         return value
     if isinstance(value, float):
@@ -285,16 +412,25 @@ def _structure_problem(actual: Any, expected: Any, returns: Sequence[str]) -> st
     return None
 
 
-def _dict_keys_problem(actual: Any, expected: dict, name: str) -> str | None:
+def _dict_keys_problem(actual: Any, expected: dict, name: str) -> _Mismatch | None:
     expected_keys = ", ".join(repr(key) for key in expected)
     if not isinstance(actual, dict):
-        return f"`{name}` should be a dict with keys {expected_keys}; got {_describe(actual)}."
+        return _Mismatch(
+            "structure",
+            f"`{name}` should be a dict with keys {expected_keys}; got {_describe(actual)}.",
+        )
     missing = [key for key in expected if key not in actual]
     if missing:
-        return f"`{name}` is missing the key {missing[0]!r} (expected keys {expected_keys})."
+        return _Mismatch(
+            "structure",
+            f"`{name}` is missing the key {missing[0]!r} (expected keys {expected_keys}).",
+        )
     extra = [key for key in actual if key not in expected]
     if extra:
-        return f"`{name}` has an unexpected key {extra[0]!r} (expected keys {expected_keys})."
+        return _Mismatch(
+            "structure",
+            f"`{name}` has an unexpected key {extra[0]!r} (expected keys {expected_keys}).",
+        )
     return None
 
 
@@ -305,18 +441,13 @@ def _compare_dict(
     tolerances: Tolerances,
     visible: bool,
     time_major: Sequence[str] | None,
-) -> str | None:
+) -> _Mismatch | None:
     problem = _dict_keys_problem(actual, expected, name)
     if problem is not None:
         return problem
     for key, expected_item in expected.items():
-        message = compare_value(
-            actual[key],
-            expected_item,
-            _item_name(name, key),
-            tolerances=tolerances,
-            visible=visible,
-            time_major=time_major,
+        message = _compare(
+            actual[key], expected_item, _item_name(name, key), tolerances, visible, time_major
         )
         if message is not None:
             return message
@@ -330,19 +461,19 @@ def _compare_sequence(
     tolerances: Tolerances,
     visible: bool,
     time_major: Sequence[str] | None,
-) -> str | None:
+) -> _Mismatch | None:
     if not isinstance(actual, (tuple, list)):
-        return f"`{name}` should be a tuple of {len(expected)} values; got {_describe(actual)}."
+        return _Mismatch(
+            "structure",
+            f"`{name}` should be a tuple of {len(expected)} values; got {_describe(actual)}.",
+        )
     if len(actual) != len(expected):
-        return f"`{name}` should hold {len(expected)} values; got {len(actual)}."
+        return _Mismatch(
+            "structure", f"`{name}` should hold {len(expected)} values; got {len(actual)}."
+        )
     for index, (actual_item, expected_item) in enumerate(zip(actual, expected, strict=True)):
-        message = compare_value(
-            actual_item,
-            expected_item,
-            f"{name}[{index}]",
-            tolerances=tolerances,
-            visible=visible,
-            time_major=time_major,
+        message = _compare(
+            actual_item, expected_item, f"{name}[{index}]", tolerances, visible, time_major
         )
         if message is not None:
             return message
@@ -365,13 +496,15 @@ def _as_real_array(value: Any) -> np.ndarray | None:
 
 def _learner_array(
     actual: Any, expected: np.ndarray, name: str
-) -> tuple[np.ndarray | None, str | None]:
+) -> tuple[np.ndarray | None, _Mismatch | None]:
     """Turn the learner's value into an array, or say why it is not one."""
     what = (
         "a single number" if expected.ndim == 0 else f"an array of shape {_shape(expected.shape)}"
     )
     if actual is None:
-        return None, f"`{name}` is None; expected {what} (is a `return` missing?)."
+        return None, _Mismatch(
+            "none", f"`{name}` is None; expected {what} (is a `return` missing?)."
+        )
     if isinstance(actual, np.ndarray):
         return actual, None
     if isinstance(actual, (bool, int, float, complex, np.generic)):
@@ -380,10 +513,12 @@ def _learner_array(
         try:
             array = np.asarray(actual)
         except ValueError:
-            return None, f"`{name}` should be {what}; got a list that is not rectangular."
+            return None, _Mismatch(
+                "structure", f"`{name}` should be {what}; got a list that is not rectangular."
+            )
         if array.dtype.kind in _REAL_KINDS:
             return array, None
-    return None, f"`{name}` should be {what}; got {_describe(actual)}."
+    return None, _Mismatch("structure", f"`{name}` should be {what}; got {_describe(actual)}.")
 
 
 def _is_time_major(name: str, time_major: Sequence[str] | None) -> bool:
@@ -399,18 +534,31 @@ def _compare_numeric(
     tolerances: Tolerances,
     visible: bool,
     time_major: Sequence[str] | None,
-) -> str | None:
+) -> _Mismatch | None:
     expected = np.asarray(expected_value)
     learner, problem = _learner_array(actual, expected, name)
     if learner is None:
         return problem
     if expected.ndim == 0 and learner.ndim != 0:
-        return f"`{name}` should be a single number; got an array of shape {_shape(learner.shape)}."
+        return _Mismatch(
+            "shape",
+            f"`{name}` should be a single number; got an array of shape {_shape(learner.shape)}.",
+        )
     if learner.shape != expected.shape:
-        return f"`{name}` has shape {_shape(learner.shape)}; expected {_shape(expected.shape)}."
+        return _Mismatch(
+            "shape",
+            f"`{name}` has shape {_shape(learner.shape)}; expected {_shape(expected.shape)}.",
+        )
     kind = learner.dtype.kind
     if kind not in _REAL_KINDS and not (kind == "c" and expected.dtype.kind == "c"):
-        return f"`{name}` holds {_KIND_WORDS.get(kind, kind)}; expected real numbers."
+        return _Mismatch(
+            "kind", f"`{name}` holds {_KIND_WORDS.get(kind, kind)}; expected real numbers."
+        )
+    if kind in "fc" and learner.dtype.itemsize > (8 if kind == "f" else 16):
+        # float128 / complex256 are judged by their values, at the reference's precision;
+        # a value beyond float64's range becomes inf and is reported as not finite.
+        with np.errstate(all="ignore"):
+            learner = learner.astype(np.float64 if kind == "f" else np.complex128)
     if kind in "biu":
         learner = learner.astype(np.float64)
     if expected.dtype.kind in "biu":
@@ -419,7 +567,7 @@ def _compare_numeric(
         close = _close(learner, expected, tolerances, equal_nan=False)
         if close.all():
             return None
-        return _value_message(learner, expected, ~close, name, visible, time_major)
+        return _value_message(learner, expected, ~close, name, time_major)
 
 
 def _value_message(
@@ -427,35 +575,45 @@ def _value_message(
     expected: np.ndarray,
     wrong: np.ndarray,
     name: str,
-    visible: bool,
     time_major: Sequence[str] | None,
-) -> str:
+) -> _Mismatch:
     blown_up = wrong & ~np.isfinite(learner) & np.isfinite(expected)
     if expected.ndim == 0:
         if blown_up.any():
-            return f"`{name}` is {_nonfinite_word(learner)} {_blown_up_reason()}"
-        error = abs(learner.item() - expected.item())
-        if visible:
-            return f"`{name}` is {_value(learner.item())}; expected {_value(expected.item())}."
-        return f"`{name}` differs from the expected value (abs error {_fmt(error)})."
+            return _Mismatch(
+                "nonfinite", f"`{name}` is {_nonfinite_word(learner)} {_blown_up_reason()}"
+            )
+        return _Mismatch(
+            "values", f"`{name}` is {_value(learner.item())}; expected {_value(expected.item())}."
+        )
     if _is_time_major(name, time_major) and expected.ndim in (1, 2):
         step = int(np.argmax(wrong.reshape(wrong.shape[0], -1).any(axis=1)))
         location = f"{name}[{step}]"
         if blown_up[step].any():
-            return f"`{location}` contains {_nonfinite_word(learner[step])} {_blown_up_reason()}"
+            return _Mismatch(
+                "nonfinite",
+                f"`{location}` contains {_nonfinite_word(learner[step])} {_blown_up_reason()}",
+            )
         error = float(np.max(np.abs(learner[step] - expected[step])))
-        return f"`{location}` differs from the expected value (max abs error {_fmt(error)}){_matching_steps(step)}."
+        return _Mismatch(
+            "values",
+            f"`{location}` differs from the expected value (max abs error {_fmt(error)})"
+            f"{_matching_steps(step)}.",
+        )
     if blown_up.any():
         index = tuple(int(i) for i in np.argwhere(blown_up)[0])
         location = f"{name}[{', '.join(map(str, index))}]"
-        return f"`{location}` is {_nonfinite_word(learner[index])} {_blown_up_reason()}"
+        return _Mismatch(
+            "nonfinite", f"`{location}` is {_nonfinite_word(learner[index])} {_blown_up_reason()}"
+        )
     index = tuple(int(i) for i in np.argwhere(wrong)[0])
     finite = np.isfinite(learner) & np.isfinite(expected)
     error = float(np.max(np.abs(learner - expected)[finite])) if finite.any() else math.inf
     location = f"{name}[{', '.join(map(str, index))}]"
-    return (
+    return _Mismatch(
+        "values",
         f"`{name}` differs from the expected value (max abs error {_fmt(error)}); "
-        f"the first differing entry is `{location}`."
+        f"the first differing entry is `{location}`.",
     )
 
 
@@ -505,7 +663,9 @@ def _first_change(old: Any, new: Any, path: str) -> str | None:
                 return changed
         return None
     if isinstance(old, np.ndarray) or isinstance(new, np.ndarray):
-        a, b = np.asarray(old), np.asarray(new)
+        if type(old) is not type(new):
+            return path
+        a, b = old, new
         if a.shape != b.shape or a.dtype.kind != b.dtype.kind:
             return path
         if (a == b).all():

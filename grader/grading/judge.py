@@ -6,7 +6,6 @@ results in the trusted process.
 
 from __future__ import annotations
 
-import builtins
 import dataclasses
 import time
 from typing import Any
@@ -26,6 +25,7 @@ from grader.grading.prepare import (
     run_limits,
 )
 from grader.grading.spec import (
+    Case,
     ExerciseBroken,
     ExerciseSpec,
     KnownMistake,
@@ -36,13 +36,6 @@ from grader.grading.spec import (
 from grader.sandbox import CallOutcome, Sandbox
 
 STDOUT_LIMIT_CHARS = 8 * 1024
-# Names a hidden case's exception may be reported by: the sandboxed process is the learner's,
-# so any other text it sends about a hidden case could carry that case's inputs.
-_BUILTIN_EXCEPTION_NAMES = frozenset(
-    name
-    for name, value in vars(builtins).items()
-    if isinstance(value, type) and issubclass(value, BaseException)
-)
 _HIDDEN_OUTPUT_NOTE = "[Output printed on hidden cases is not shown.]"
 # Run errors whose sentence the worker writes from what it measured, never from the code's text.
 _MEASURED_ERRORS = ("timeout", "memory", "output", "crash")
@@ -138,6 +131,9 @@ def _run_learner(
                     f"Your code took longer than {limits.time_limit_s:g} s on all the cases "
                     "together (examples and hidden cases) and was stopped."
                 )
+            elif secret.error_kind == "crash":
+                # Not which signal: the learner's code could pick one to encode an input.
+                message = "Your code crashed on the hidden cases."
             elif secret.error_kind in _MEASURED_ERRORS and secret.error:
                 message = f"On the hidden cases: {secret.error}"
             else:
@@ -145,9 +141,8 @@ def _run_learner(
             return _error_verdict(spec, message, stdout)
         if secret.stdout or any(o.stdout for o in secret.outcomes):
             stdout = _join_output([("", stdout), ("", _HIDDEN_OUTPUT_NOTE)])
-        code_lines = code.count("\n") + 1
         for index, outcome in zip(hidden, secret.outcomes, strict=False):
-            outcomes[index] = _hidden_facts(outcome, code_lines)
+            outcomes[index] = _hidden_facts(outcome)
     return [outcomes.get(index) for index in indices], stdout
 
 
@@ -192,7 +187,6 @@ def judge(
     Return the tests, the passed and total numbers of checks, and per case whether the call
     changed its inputs.
     """
-    spec = prepared.spec
     tests = []
     mutated = []
     passed_checks = total_checks = 0
@@ -201,29 +195,13 @@ def judge(
         expected = prepared.expected(index)
         names = prepared.components[index]
         outcome = outcomes[position] if position < len(outcomes) else None
-        if outcome is None or not outcome.ok:
-            message = _raised_message(outcome, case.visible)
+        try:
+            components, message, changed = _judge_case(prepared, case, names, expected, outcome)
+        except Exception:  # the learner's values come from a hostile process: fail the case
+            message = _UNCOMPARABLE
             components = [ComponentResult(name, False, message) for name in names]
-            mutated.append(False)
-        else:
-            components = compare_output(
-                outcome.value,
-                expected,
-                returns=spec.returns,
-                tolerances=spec.tolerances,
-                visible=case.visible,
-            )
-            mutation = find_mutation(case.args, outcome.args_after, prepared.arg_names)
-            mutated.append(mutation is not None)
-            if mutation is not None:
-                components = [
-                    c if not c.passed else ComponentResult(c.name, False, mutation)
-                    for c in components
-                ]
-                message = mutation
-            else:
-                failed = [c.message for c in components if not c.passed]
-                message = failed[0] if failed else "Matches the expected output."
+            changed = False
+        mutated.append(changed)
         passed = all(c.passed for c in components)
         passed_checks += sum(c.passed for c in components)
         total_checks += len(components)
@@ -240,6 +218,41 @@ def judge(
     return tests, passed_checks, total_checks, mutated
 
 
+_UNCOMPARABLE = "Your function's output on this case could not be compared with the expected one."
+
+
+def _judge_case(
+    prepared: PreparedExercise, case: Case, names: list[str], expected: Any, outcome: Any
+) -> tuple[list[ComponentResult], str, bool]:
+    """Return one case's components, its message, and whether the call changed its inputs."""
+    spec = prepared.spec
+    mutated = False
+    if outcome is None or not outcome.ok:
+        message = _raised_message(outcome, case.visible)
+        components = [ComponentResult(name, False, message) for name in names]
+    else:
+        components = compare_output(
+            outcome.value,
+            expected,
+            returns=spec.returns,
+            tolerances=spec.tolerances,
+            visible=case.visible,
+        )
+        mutation = find_mutation(
+            case.args, outcome.args_after, prepared.arg_names, visible=case.visible
+        )
+        mutated = mutation is not None
+        if mutation is not None:
+            components = [
+                c if not c.passed else ComponentResult(c.name, False, mutation) for c in components
+            ]
+            message = mutation
+        else:
+            failed = [c.message for c in components if not c.passed]
+            message = failed[0] if failed else "Matches the expected output."
+    return components, message, mutated
+
+
 def _raised_message(outcome: CallOutcome | None, visible: bool) -> str:
     """Say how a call failed: the whole exception on a visible case, its kind on a hidden one."""
     if outcome is None:
@@ -248,22 +261,17 @@ def _raised_message(outcome: CallOutcome | None, visible: bool) -> str:
         if not outcome.exception:
             return "This case did not run."
         return f"Your function raised {outcome.exception}."
-    name = outcome.exception_type or "an exception"
-    where = f" at line {outcome.exception_line}" if outcome.exception_line else ""
-    return f"Your function raised {name}{where} on this hidden case."
+    # Neither the class nor the line: code that saw the hidden inputs chooses both.
+    return "Your function raised an exception on this hidden case."
 
 
-def _hidden_facts(outcome: CallOutcome, code_lines: int) -> CallOutcome:
-    """Keep of a hidden case's outcome only what may be shown: values, a built-in name, a line."""
-    kind = outcome.exception_type if outcome.exception_type in _BUILTIN_EXCEPTION_NAMES else None
-    line = outcome.exception_line
-    if type(line) is not int or not 1 <= line <= code_lines:
-        line = None
+def _hidden_facts(outcome: CallOutcome) -> CallOutcome:
+    """Keep of a hidden case's outcome only what may be shown: its values, or that it raised."""
     return dataclasses.replace(
         outcome,
-        exception=None if outcome.ok else (kind or "an exception"),
-        exception_type=None if outcome.ok else kind,
-        exception_line=None if outcome.ok else line,
+        exception=None if outcome.ok else "an exception",
+        exception_type=None,
+        exception_line=None,
         stdout="",
     )
 

@@ -26,6 +26,13 @@ import numpy as np
 MAGIC = b"URS1"
 MAX_DEPTH = 64
 
+# The sandbox protocol, shared by the zygote (runner.py) and the worker (zygote.py): a job and
+# a result are sequences of length-prefixed frames; the child writes SETUP_DONE on its result
+# pipe before any learner code runs, and exits with EXIT_SETUP_FAILED if its lock-down failed.
+SETUP_DONE = b"S"
+EXIT_SETUP_FAILED = 71
+FRAME_LENGTH = struct.Struct("<I")
+
 _HEADER = struct.Struct("<4sI")
 _LENGTH = struct.Struct("<Q")
 # The .npy format, version 1.0: magic, version, u16 header length, then a Python-literal dict.
@@ -57,6 +64,27 @@ def _describe(value: Any) -> str:
     if kind.__module__ in ("builtins", "numpy"):
         return kind.__name__
     return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def join_frames(parts: list[bytes]) -> bytes:
+    """Return `parts` as one blob of length-prefixed frames."""
+    return b"".join(FRAME_LENGTH.pack(len(part)) + part for part in parts)
+
+
+def split_frames(blob: bytes) -> list[bytes]:
+    """Return the frames of a blob made by join_frames; raise MalformedFrame if it is cut."""
+    parts = []
+    offset = 0
+    while offset < len(blob):
+        if offset + FRAME_LENGTH.size > len(blob):
+            raise MalformedFrame("a frame length is truncated")
+        (length,) = FRAME_LENGTH.unpack_from(blob, offset)
+        offset += FRAME_LENGTH.size
+        if offset + length > len(blob):
+            raise MalformedFrame("a frame is truncated")
+        parts.append(bytes(blob[offset : offset + length]))
+        offset += length
+    return parts
 
 
 def encode(value: Any) -> bytes:
@@ -172,7 +200,20 @@ def _encode_node(value: Any, arrays: list[bytes], depth: int) -> Any:
 
 
 def decode(frame: bytes) -> Any:
-    """Return the value held in `frame`; raise MalformedFrame on anything unexpected."""
+    """Return the value held in `frame`; raise MalformedFrame on anything unexpected.
+
+    The bytes may come from hostile code: whatever goes wrong while reading them (a float
+    out of range, a number too long to parse, memory) is a MalformedFrame, never another error.
+    """
+    try:
+        return _decode(frame)
+    except MalformedFrame:
+        raise
+    except Exception as exc:
+        raise MalformedFrame(f"the frame could not be read ({type(exc).__name__})") from exc
+
+
+def _decode(frame: bytes) -> Any:
     view = memoryview(frame)
     if len(view) < _HEADER.size:
         raise MalformedFrame("the frame is truncated")
@@ -222,7 +263,7 @@ def _float(text: Any) -> float:
         raise MalformedFrame("a float is not encoded as text")
     try:
         return float.fromhex(text)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise MalformedFrame("a float is malformed") from exc
 
 

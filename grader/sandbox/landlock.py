@@ -67,46 +67,62 @@ def _handled_fs(abi: int) -> int:
     return handled
 
 
-def build_ruleset(read_paths: list[str], write_paths: list[str]) -> tuple[int, int]:
-    """Return (ruleset fd, ABI): read-only beneath read_paths, read-write beneath write_paths.
+def restrict_self(ruleset: int) -> None:
+    """Enforce the ruleset on the calling thread (needs no_new_privs or CAP_SYS_ADMIN)."""
+    _syscall(_SYS_RESTRICT_SELF, ruleset, 0)
 
-    Network (ABI >= 4): no TCP bind or connect. Scopes (ABI >= 6): no signals to processes
-    outside the domain and no abstract Unix sockets outside it.
+
+class PreparedRuleset:
+    """Read-only paths opened once (in the zygote); each child builds its own ruleset from them.
+
+    A ruleset is per child so that the only folder it adds is the child's own scratch folder
+    (read-only: nothing is ever written there): another job's folder is outside its rules.
     """
-    abi = abi_version()
-    if abi < 1:
-        raise OSError("Landlock is not available on this kernel")
-    handled_fs = _handled_fs(abi)
-    fields = [handled_fs]
+
+    def __init__(self, read_paths: list[str]) -> None:
+        self.abi = abi_version()
+        if self.abi < 1:
+            raise OSError("Landlock is not available on this kernel")
+        self.read_paths = list(read_paths)
+        self._fds = [os.open(path, os.O_PATH | os.O_CLOEXEC) for path in self.read_paths]
+        self._dirs = [os.path.isdir(path) for path in self.read_paths]
+
+    def restrict_self(self, own_folder: str) -> None:
+        """Enforce: read beneath the prepared paths and `own_folder`, nothing else, no TCP."""
+        ruleset, _ = _create_ruleset(self.abi)
+        try:
+            handled = _handled_fs(self.abi)
+            for fd, is_dir in zip(self._fds, self._dirs, strict=True):
+                access = READ if is_dir else READ_FILE
+                _add_fd(ruleset, fd, access & handled)
+            folder = os.open(own_folder, os.O_PATH | os.O_CLOEXEC)
+            try:
+                _add_fd(ruleset, folder, READ & handled)
+            finally:
+                os.close(folder)
+            restrict_self(ruleset)
+        finally:
+            os.close(ruleset)
+
+    def close(self) -> None:
+        """Close the prepared paths (in a child, once its ruleset is enforced)."""
+        for fd in self._fds:
+            os.close(fd)
+        self._fds = []
+
+
+def _create_ruleset(abi: int) -> tuple[int, int]:
+    fields = [_handled_fs(abi)]
     if abi >= 4:
         fields.append(NET_BIND_TCP | NET_CONNECT_TCP)
     if abi >= 6:
         fields.append(SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL)
     attr = struct.pack(f"<{len(fields)}Q", *fields)
     buffer = ctypes.create_string_buffer(attr, len(attr))
-    ruleset = _syscall(_SYS_CREATE_RULESET, buffer, ctypes.c_size_t(len(attr)), 0)
-    try:
-        for paths, access in ((read_paths, READ), (write_paths, READ | WRITE)):
-            for path in paths:
-                _add_path(ruleset, path, access & handled_fs)
-    except BaseException:
-        os.close(ruleset)
-        raise
-    return ruleset, abi
+    return _syscall(_SYS_CREATE_RULESET, buffer, ctypes.c_size_t(len(attr)), 0), abi
 
 
-def _add_path(ruleset: int, path: str, access: int) -> None:
-    fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-    try:
-        if not os.path.isdir(path):
-            access &= READ_FILE | WRITE_FILE | TRUNCATE | IOCTL_DEV
-        rule = struct.pack("<Qi", access, fd)
-        buffer = ctypes.create_string_buffer(rule, len(rule))
-        _syscall(_SYS_ADD_RULE, ruleset, _RULE_PATH_BENEATH, buffer, 0)
-    finally:
-        os.close(fd)
-
-
-def restrict_self(ruleset: int) -> None:
-    """Enforce the ruleset on the calling thread (needs no_new_privs or CAP_SYS_ADMIN)."""
-    _syscall(_SYS_RESTRICT_SELF, ruleset, 0)
+def _add_fd(ruleset: int, fd: int, access: int) -> None:
+    rule = struct.pack("<Qi", access, fd)
+    buffer = ctypes.create_string_buffer(rule, len(rule))
+    _syscall(_SYS_ADD_RULE, ruleset, _RULE_PATH_BENEATH, buffer, 0)

@@ -58,11 +58,10 @@ landlock = _load_sibling("landlock")
 seccomp = _load_sibling("seccomp")
 
 SUBMISSION_FILENAME = "<submission>"
-EXIT_SETUP_FAILED = 71
-SETUP_DONE = b"S"
+EXIT_SETUP_FAILED = codec.EXIT_SETUP_FAILED
+SETUP_DONE = codec.SETUP_DONE
 JOB_FD = 3
 RESULT_FD = 4
-_FRAME_LENGTH = struct.Struct("<I")
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _PR_SET_PDEATHSIG = 1
@@ -71,6 +70,9 @@ _CLONE_NEWUTS = 0x04000000
 _CLONE_NEWIPC = 0x08000000
 _CLONE_NEWPID = 0x20000000
 _CLONE_NEWNET = 0x40000000
+_CLONE_NEWUSER = 0x10000000
+# The job's scratch tmpfs: a few folders (the job's and the standbys'), nothing written.
+SCRATCH_TMPFS = "size=256k,nr_inodes=64,mode=0755"
 _MS_RDONLY = 1
 _MS_NOSUID = 2
 _MS_NODEV = 4
@@ -117,15 +119,32 @@ def _vm_size_bytes() -> int:
 
 
 def _enter_namespaces(config: dict, applied: dict) -> bool:
-    """Unshare net/ipc/uts/mount/pid once; return True in the process that goes on serving."""
+    """Unshare net/ipc/uts/mount/pid once; return True in the process that goes on serving.
+
+    Without root, a user namespace comes first (where the kernel allows unprivileged ones):
+    it maps only the worker's own uid, so the job has no other uid, but it gets the same
+    namespaces as under root, and its capabilities inside are dropped in every child.
+    """
     if not config.get("namespaces"):
-        applied["namespaces"] = "not requested (not running as root)"
+        applied["namespaces"] = "turned off (UNROLLED_SANDBOX_NAMESPACES=off)"
         return True
     flags = _CLONE_NEWNS | _CLONE_NEWNET | _CLONE_NEWIPC | _CLONE_NEWUTS | _CLONE_NEWPID
-    if _libc.unshare(flags) != 0:
+    user_namespace = os.geteuid() != 0
+    uid, gid = os.getuid(), os.getgid()
+    if _libc.unshare(flags | (_CLONE_NEWUSER if user_namespace else 0)) != 0:
         err = ctypes.get_errno()
         applied["namespaces"] = f"unshare refused: {os.strerror(err)}"
         return True
+    if user_namespace:
+        try:
+            for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
+                               ("gid_map", f"{gid} {gid} 1")):  # fmt: skip
+                with open(f"/proc/self/{name}", "w") as handle:
+                    handle.write(text)
+        except OSError as exc:
+            # Half set up: serving from here would be worse than no namespace at all.
+            print(f"user namespace mapping failed: {exc}", file=sys.stderr)
+            os._exit(1)
     # The next child is PID 1 of the new pid namespace: it becomes the zygote proper, so
     # that job children are never PID 1 (which ignores SIGXCPU, SIGXFSZ and SIGTERM).
     init = os.fork()
@@ -133,34 +152,46 @@ def _enter_namespaces(config: dict, applied: dict) -> bool:
         _, status = os.waitpid(init, 0)
         os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
     _set_pdeathsig()
-    applied["namespaces"] = ["net", "ipc", "uts", "mount", "pid"]
+    applied["namespaces"] = ["net", "ipc", "uts", "mount", "pid"] + (
+        ["user"] if user_namespace else []
+    )
     mounts = []
     try:
         _mount("", "/", None, _MS_REC | _MS_PRIVATE, None)
         _mount("proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, None)
         mounts.append("/proc (this pid namespace only)")
-        needed = _landlock_paths(config)[0]
-        # Shared scratch areas, and any directory the sandbox uid could not enter on the way
-        # to the interpreter or NumPy (a checkout under /root), become empty tmpfs views
-        # with just the needed paths bound back in place.
-        closed = {_closed_ancestor(path) for path in needed} - {None}
-        stage_root = os.path.dirname(config["scratch"])
-        for hidden in sorted({"/tmp", "/dev/shm"} | closed):
-            if os.path.isdir(hidden):
-                keep = [path for path in needed if _is_beneath(path, hidden)]
-                _cover(hidden, keep, stage_root)
-                mounts.append(
-                    f"{hidden} (empty" + (f", but for {len(keep)} paths)" if keep else ")")
-                )
-        opts = "size=1m,mode=0711"
-        _mount("tmpfs", config["scratch"], "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, opts)
-        mounts.append(f"{config['scratch']} (private tmpfs)")
+        if user_namespace:
+            # Without root the scratch folder lives under /tmp, which therefore stays in
+            # view; Landlock denies reading it (and /dev/shm) all the same.
+            _mount("tmpfs", config["scratch"], "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC,
+                   SCRATCH_TMPFS)  # fmt: skip
+            mounts.append(f"{config['scratch']} (private tmpfs, {SCRATCH_TMPFS})")
+        else:
+            _cover_shared_areas(config, mounts)
     except OSError as exc:
         mounts.append(f"mount failed: {exc}")
     applied["mounts"] = mounts
     with contextlib.suppress(OSError):
         _check(_libc.sethostname(b"sandbox", 7))
     return True
+
+
+def _cover_shared_areas(config: dict, mounts: list[str]) -> None:
+    """Hide /tmp, /dev/shm and closed directories behind empty tmpfs views (as root)."""
+    needed = _landlock_paths(config)[0]
+    # Shared scratch areas, and any directory the sandbox uid could not enter on the way
+    # to the interpreter or NumPy (a checkout under /root), become empty tmpfs views
+    # with just the needed paths bound back in place.
+    closed = {_closed_ancestor(path) for path in needed} - {None}
+    stage_root = os.path.dirname(config["scratch"])
+    for hidden in sorted({"/tmp", "/dev/shm"} | closed):
+        if os.path.isdir(hidden):
+            keep = [path for path in needed if _is_beneath(path, hidden)]
+            _cover(hidden, keep, stage_root)
+            mounts.append(f"{hidden} (empty" + (f", but for {len(keep)} paths)" if keep else ")"))
+    _mount("tmpfs", config["scratch"], "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC,
+           SCRATCH_TMPFS)  # fmt: skip
+    mounts.append(f"{config['scratch']} (private tmpfs, {SCRATCH_TMPFS})")
 
 
 def _is_beneath(path: str, directory: str) -> bool:
@@ -183,7 +214,7 @@ def _cover(directory: str, keep: list[str], stage_root: str) -> None:
     staged = []
     if keep:
         os.makedirs(stage, mode=0o700, exist_ok=True)
-        _mount("tmpfs", stage, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=4k,mode=0700")
+        _mount("tmpfs", stage, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=4k,nr_inodes=64,mode=0700")
         for index, path in enumerate(keep):
             holder = os.path.join(stage, str(index))
             if os.path.isdir(path):
@@ -192,7 +223,7 @@ def _cover(directory: str, keep: list[str], stage_root: str) -> None:
                 open(holder, "x").close()
             _mount(path, holder, None, _MS_BIND | _MS_REC, None)
             staged.append((holder, path))
-    _mount("tmpfs", directory, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=64k,mode=0755")
+    _mount("tmpfs", directory, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=64k,nr_inodes=256,mode=0755")
     for holder, path in staged:
         if os.path.isdir(holder):
             os.makedirs(path, exist_ok=True)
@@ -208,6 +239,7 @@ def _cover(directory: str, keep: list[str], stage_root: str) -> None:
 
 
 def _landlock_paths(config: dict) -> tuple[list[str], list[str]]:
+    """Return the read-only paths every job needs, and the slot's scratch folder."""
     paths = sysconfig.get_paths()
     numpy_dir = os.path.dirname(np.__file__)
     candidates = [
@@ -234,11 +266,14 @@ def main() -> None:
     control = socket.socket(fileno=control_fd)
     applied: dict = {}
     _enter_namespaces(config, applied)
-    ruleset = -1
+    ruleset = None
     try:
-        read_paths, write_paths = _landlock_paths(config)
-        ruleset, abi = landlock.build_ruleset(read_paths, write_paths)
-        applied["landlock"] = {"abi": abi, "read": read_paths, "write": write_paths}
+        ruleset = landlock.PreparedRuleset(_landlock_paths(config)[0])
+        applied["landlock"] = {
+            "abi": ruleset.abi,
+            "read": ruleset.read_paths + ["the job's own scratch folder"],
+            "write": [],
+        }
     except OSError as exc:
         applied["landlock"] = f"unavailable: {exc}"
     applied["seccomp"] = seccomp.supported()
@@ -266,7 +301,7 @@ def _warm_up() -> None:
     capture.write("warm")
     capture.take()
     # ctypes creates a function's wrapper on first attribute access: do it before forking.
-    for library, name in ((_libc, "prctl"), (landlock._libc, "syscall")):
+    for library, name in ((_libc, "prctl"), (_libc, "capset"), (landlock._libc, "syscall")):
         getattr(library, name)
 
 
@@ -292,7 +327,7 @@ class Zygote:
         self,
         control: socket.socket,
         config: dict,
-        ruleset: int,
+        ruleset: landlock.PreparedRuleset | None,
         vm_baseline: int,
         seccomp_filter: seccomp.PreparedFilter | None,
     ):
@@ -346,9 +381,9 @@ class Zygote:
         """Fork a child for a future job now, so the fork is off the job's critical path."""
         self.counter += 1
         scratch = os.path.join(self.config["scratch"], f"job-{self.counter}")
-        os.mkdir(scratch, 0o700)
-        if self.config.get("uid") is not None:
-            os.chown(scratch, self.config["uid"], self.config["gid"])
+        # Owned by the zygote's uid, never the slot uid: a job can neither write into it nor
+        # into a later job's folder (Landlock grants it read access to its own folder only).
+        os.mkdir(scratch, 0o755)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         zygote_pid = os.getpid()
         pid = os.fork()
@@ -405,7 +440,7 @@ def _killpg(pgid: int) -> None:
 def _child(
     channel: int,
     config: dict,
-    ruleset: int,
+    ruleset: landlock.PreparedRuleset | None,
     scratch: str,
     zygote_pid: int,
     vm_baseline: int,
@@ -439,31 +474,35 @@ def _child(
 
 
 CHANNEL_FD = 6
-RULESET_FD = 5
+_CAP_VERSION_3 = 0x20080522
 
 
-def _prepare_standby(channel: int, ruleset: int, scratch: str) -> None:
+def _drop_capabilities() -> None:
+    """Empty every capability set: in a user namespace, the children inherit them all."""
+    header = struct.pack("<Ii", _CAP_VERSION_3, 0)
+    data = bytes(24)  # two zeroed __user_cap_data_struct (effective, permitted, inheritable)
+    _check(_libc.capset(header, data))
+
+
+def _prepare_standby(channel: int, ruleset: landlock.PreparedRuleset | None, scratch: str) -> None:
     """Do everything that does not depend on the job."""
     os.setsid()
     _set_pdeathsig()
+    os.chdir(scratch)
+    null = os.open("/dev/null", os.O_RDWR)  # before Landlock, which allows no writable open
+    seccomp.set_no_new_privs()
+    if ruleset is not None:
+        ruleset.restrict_self(scratch)
+        ruleset.close()
+    if os.geteuid() != 0:
+        _drop_capabilities()  # a no-op outside a user namespace, where there are none
     keep_channel = _high_dup(channel)
-    keep_ruleset = _high_dup(ruleset) if ruleset >= 0 else -1
-    null = os.open("/dev/null", os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(null, fd)
     os.dup2(keep_channel, CHANNEL_FD)
-    if keep_ruleset >= 0:
-        os.dup2(keep_ruleset, RULESET_FD)
-    else:
-        os.dup2(null, RULESET_FD)
     # Every inherited fd goes, the worker's control socket first of all.
-    os.closerange(3, RULESET_FD)
+    os.closerange(3, CHANNEL_FD)
     os.closerange(CHANNEL_FD + 1, _max_fd())
-    os.chdir(scratch)
-    seccomp.set_no_new_privs()
-    if keep_ruleset >= 0:
-        landlock.restrict_self(RULESET_FD)
-    os.close(RULESET_FD)
     # Touch what every job touches, so its pages are copied now rather than during the job.
     codec.decode(codec.encode([np.zeros(2), 1.5, "x", (None, True), {"k": np.float64(1)}]))
     compile("def f(x):\n    return x\n", SUBMISSION_FILENAME, "exec", dont_inherit=True)
@@ -527,15 +566,7 @@ def _read_job() -> list[bytes]:
             break
         data += chunk
     os.close(JOB_FD)
-    frames = []
-    offset = 0
-    view = memoryview(bytes(data))
-    while offset < len(view):
-        (length,) = _FRAME_LENGTH.unpack_from(view, offset)
-        offset += _FRAME_LENGTH.size
-        frames.append(bytes(view[offset : offset + length]))
-        offset += length
-    return frames
+    return codec.split_frames(bytes(data))
 
 
 # Exceptions are reported by their nearest built-in class (a learner-defined class name is
@@ -628,7 +659,7 @@ def _run_job(header: dict) -> None:
     frames = _read_job()
     summary, load_output, outcomes = _execute(header, frames)
     parts = [codec.encode(summary), load_output, *outcomes]
-    payload = b"".join(_FRAME_LENGTH.pack(len(part)) + part for part in parts)
+    payload = codec.join_frames(parts)
     _restore_streams()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(BaseException):
@@ -739,8 +770,7 @@ def _outcome(
             "dropped": output[1],
         }
     )
-    parts = [record, value_frame or b"", args_frame or b"", output[0]]
-    return b"".join(_FRAME_LENGTH.pack(len(part)) + part for part in parts)
+    return codec.join_frames([record, value_frame or b"", args_frame or b"", output[0]])
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ import select
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -22,17 +21,16 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from . import codec
+from . import cgroup, codec
 from .results import CallOutcome, Limits, RunResult, SandboxUnavailable
 
 RUNNER = Path(__file__).with_name("runner.py")
 SLOT_UID_BASE = 61000
 MAX_SLOTS = 256
-EXIT_SETUP_FAILED = 71
-SETUP_DONE = b"S"
+EXIT_SETUP_FAILED = codec.EXIT_SETUP_FAILED
+SETUP_DONE = codec.SETUP_DONE
 START_TIMEOUT_S = 20.0
 KILL_GRACE_S = 5.0
-_FRAME_LENGTH = struct.Struct("<I")
 _CHUNK = 65536
 # Frame headers and per-call records on top of the encoded values and the printed text.
 _RESULT_SLACK = 64 * 1024
@@ -53,6 +51,15 @@ def scrubbed_env() -> dict[str, str]:
         "MKL_NUM_THREADS": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
     }
+
+
+def namespaces_wanted() -> bool:
+    """Return whether the sandbox should try namespaces (UNROLLED_SANDBOX_NAMESPACES=off: no).
+
+    Off is for containers that refuse them (Docker without SYS_ADMIN): the seccomp argument
+    filters, Landlock and the per-slot uid then carry the isolation, and sandbox_check says so.
+    """
+    return os.environ.get("UNROLLED_SANDBOX_NAMESPACES", "on").strip().lower() != "off"
 
 
 def state_dir() -> Path:
@@ -82,6 +89,7 @@ class _Slot:
             shutil.rmtree(self.scratch, ignore_errors=True)
             self.scratch.mkdir(mode=0o711)
             os.chmod(self.scratch, 0o711)
+            self.cgroup, self.cgroup_detail = cgroup.slot_cgroup(index)
             return
         raise SandboxUnavailable(f"all {MAX_SLOTS} sandbox slots are in use")
 
@@ -91,6 +99,8 @@ class _Slot:
 
     def release(self) -> None:
         shutil.rmtree(self.scratch, ignore_errors=True)
+        if self.cgroup is not None:
+            cgroup.remove(self.cgroup)
         os.close(self.lock_fd)
 
 
@@ -101,7 +111,8 @@ class Sandbox:
     _shared_pid = 0
     _shared_lock = threading.Lock()
 
-    def __init__(self) -> None:
+    def __init__(self, *, namespaces: bool | None = None) -> None:
+        self.namespaces = namespaces_wanted() if namespaces is None else namespaces
         self._lock = threading.RLock()
         self._slot: _Slot | None = None
         self._process: subprocess.Popen | None = None
@@ -150,7 +161,7 @@ class Sandbox:
                 "scratch": str(self._slot.scratch),
                 "uid": uid,
                 "gid": uid,
-                "namespaces": os.geteuid() == 0,
+                "namespaces": self.namespaces,
             }
             debug = os.environ.get("UNROLLED_SANDBOX_DEBUG") == "1"
             try:
@@ -170,6 +181,15 @@ class Sandbox:
                 raise SandboxUnavailable(f"the sandbox could not start: {exc}") from exc
             finally:
                 theirs.close()
+            cgroup_detail = self._slot.cgroup_detail
+            in_cgroup = self._slot.cgroup is not None
+            if in_cgroup:
+                # Before the runner has imported NumPy, long before it forks anything.
+                try:
+                    cgroup.attach(self._slot.cgroup, self._process.pid)
+                except OSError as exc:
+                    cgroup_detail = f"the zygote could not join {self._slot.cgroup}: {exc}"
+                    in_cgroup = False
             self._control = ours
             ready, _, _ = select.select([ours], [], [], START_TIMEOUT_S)
             message = self._receive()[0] if ready else None
@@ -177,6 +197,8 @@ class Sandbox:
                 self._stop_zygote()
                 raise SandboxUnavailable("the sandbox did not start (no greeting from the zygote)")
             self.hello = message["hello"]
+            self.hello["cgroup"] = cgroup_detail
+            self.hello["cgroup_active"] = in_cgroup
             return self.hello
 
     def _receive(self) -> tuple[dict | None, list[int]]:
@@ -277,7 +299,7 @@ class Sandbox:
 
     def _run_frames(self, frames: list[bytes], limits: Limits) -> RunResult:
         assert self._control is not None
-        payload = b"".join(_FRAME_LENGTH.pack(len(frame)) + frame for frame in frames)
+        payload = codec.join_frames(frames)
         job_fd = _sealed_memfd(payload)
         result_r, result_w = os.pipe()
         output_r, output_w = os.pipe()
@@ -312,6 +334,10 @@ class Sandbox:
         try:
             return self._collect(pid, pidfd, result_r, output_r, started, header, limits)
         finally:
+            # Whatever happened while reading (even a bug here), the child does not outlive
+            # its run: killed through its pidfd, its process group through the zygote, which
+            # reaps it.
+            _kill_child(pidfd, self._control, pid)
             os.close(pidfd)
             os.close(result_r)
             os.close(output_r)
@@ -347,16 +373,15 @@ class Sandbox:
             if killed_for is None:
                 killed_for = reason
                 deadline = time.monotonic() + KILL_GRACE_S
-                with contextlib.suppress(OSError):
-                    signal.pidfd_send_signal(pidfd, signal.SIGKILL)
-                with contextlib.suppress(OSError):
-                    control.send(json.dumps({"kill": pid}).encode())
+                _kill_child(pidfd, control, pid)
 
         while True:
             if not open_fds:
-                if killed_for is None and parsed is None and result[:1] == SETUP_DONE:
-                    with contextlib.suppress(codec.MalformedFrame, ValueError, TypeError):
+                if killed_for is None and parsed is None and len(result) > 1:
+                    if result[:1] == SETUP_DONE:
                         parsed = _parse(bytes(result[1:]), limits)
+                    if parsed is None:
+                        kill("channel")  # results were sent, but not in the protocol's form
                 if parsed is not None or exit_info is not None:
                     break
             now = time.monotonic()
@@ -399,8 +424,7 @@ class Sandbox:
                         output += chunk[:room]
         if exit_info is None:
             # Complete results: whatever the child still does, it ends now.
-            with contextlib.suppress(OSError):
-                signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+            _kill_child(pidfd, control, pid)
         duration_ms = (time.monotonic() - started) * 1000
         stdout = output.decode("utf-8", "replace")
         if output_total > len(output):
@@ -413,6 +437,15 @@ class Sandbox:
 
 class _ZygoteLost(Exception):
     pass
+
+
+def _kill_child(pidfd: int, control: socket.socket | None, pid: int) -> None:
+    """Kill a run's child now and ask the zygote to kill its process group (and reap it)."""
+    with contextlib.suppress(OSError):
+        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+    if control is not None:
+        with contextlib.suppress(OSError):
+            control.send(json.dumps({"kill": pid}).encode())
 
 
 def _sealed_memfd(payload: bytes) -> int:
@@ -461,6 +494,8 @@ def _verdict(
     )
     if killed_for == "timeout":
         return timeout
+    if killed_for == "channel":
+        return RunResult("error", _TAMPERED, error_kind="channel")
     if killed_for == "result_size":
         size = _human_size(limits.output_bytes)
         return RunResult(
@@ -517,19 +552,6 @@ def _from_summary(
     return RunResult("ok", None, outcomes, load_stdout=load_stdout)
 
 
-def _split(blob: bytes) -> list[bytes]:
-    parts = []
-    offset = 0
-    while offset < len(blob):
-        (length,) = _FRAME_LENGTH.unpack_from(blob, offset)
-        offset += _FRAME_LENGTH.size
-        if offset + length > len(blob):
-            raise codec.MalformedFrame("a frame is truncated")
-        parts.append(blob[offset : offset + length])
-        offset += length
-    return parts
-
-
 def _text(data: bytes, dropped: object, limit: int) -> str:
     """Return printed text, with a note when the child (or this cap) dropped some of it."""
     kept = data[:limit]
@@ -542,8 +564,20 @@ def _text(data: bytes, dropped: object, limit: int) -> str:
     return text
 
 
-def _parse(blob: bytes, limits: Limits) -> tuple[dict, str, list[CallOutcome]]:
-    parts = _split(blob)
+def _parse(blob: bytes, limits: Limits) -> tuple[dict, str, list[CallOutcome]] | None:
+    """Return what the child reported, or None if its bytes are not in the protocol's form.
+
+    Every byte here was written by the sandboxed process, so any error while reading them
+    (not only the ones expected) means a tampered channel, never a crash of the worker.
+    """
+    try:
+        return _parse_results(blob, limits)
+    except Exception:
+        return None
+
+
+def _parse_results(blob: bytes, limits: Limits) -> tuple[dict, str, list[CallOutcome]]:
+    parts = codec.split_frames(blob)
     if len(parts) < 2:
         raise codec.MalformedFrame("no summary")
     summary = codec.decode(parts[0])
@@ -552,7 +586,7 @@ def _parse(blob: bytes, limits: Limits) -> tuple[dict, str, list[CallOutcome]]:
     load_stdout = _text(parts[1], summary.get("dropped"), limits.stdout_bytes)
     outcomes = []
     for part in parts[2:]:
-        record_frame, value_frame, args_frame, output = _split(part)
+        record_frame, value_frame, args_frame, output = codec.split_frames(part)
         record = codec.decode(record_frame)
         if type(record) is not dict or type(record.get("ok")) is not bool:
             raise codec.MalformedFrame("an outcome is malformed")

@@ -312,10 +312,8 @@ def test_exception_on_some_cases_fails_those_cases_only():
     verdict = grade(scale_spec(), code)
     assert verdict.status == "failed"
     assert [t.passed for t in verdict.tests] == [True, False, True]
-    # A hidden case names the exception and its line, never its message.
-    assert (
-        verdict.tests[1].message == "Your function raised ValueError at line 3 on this hidden case."
-    )
+    # A hidden case says that it raised: not the class, line or message the code chose.
+    assert verdict.tests[1].message == "Your function raised an exception on this hidden case."
     assert verdict.score == pytest.approx(2 / 3)
 
 
@@ -323,9 +321,7 @@ def test_exception_on_a_visible_case_shows_its_message():
     code = "def scale(x, a):\n    raise KeyError('no scaling today')\n"
     verdict = grade(scale_spec(), code)
     assert verdict.tests[0].message == "Your function raised KeyError: 'no scaling today' (line 2)."
-    assert (
-        verdict.tests[1].message == "Your function raised KeyError at line 2 on this hidden case."
-    )
+    assert verdict.tests[1].message == "Your function raised an exception on this hidden case."
 
 
 def test_raised_case_counts_all_its_components_as_failed():

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -60,7 +62,35 @@ def attacks(database_file: str) -> dict[str, tuple[str, set[str]]]:
         "patch numpy": (define("np.allclose = lambda *a, **k: True\nreturn x"), failed),
         "segfault": (define("import ctypes\nctypes.string_at(0)"), error),
         "syntax error": ("def add_one(x)\n    return x\n", error),
+        # Hostile bytes on the result channel, and values the comparison must survive.
+        "truncated frame": (define("os.write(4, b'\\x01')\nos._exit(0)"), error),
+        "truncated frame, then linger": (define("os.write(4, b'\\x01')\nfor fd in (1, 2, 4):\n    os.close(fd)\nimport time\ntime.sleep(30)"), error),
+        "float128 output": (define("return np.asarray(x, dtype=np.longdouble) + 1"), {"passed"}),
+        "structured output": (define("return np.zeros(3, dtype=[('a', 'f8'), ('b', 'i4')])"), failed),
+        "ragged mutation": (define("x.shape = (-1,)\nreturn [x + 1, [1, [2]]]"), failed),
+        # Channels between jobs and to the worker.
+        "xattr on the folder": (define("os.setxattr('.', 'user.leak', b'1')\nreturn x + 1.0"), failed),
+        "limit the worker's cpu": (define("import resource\nfor pid in range(1, 200):\n    try:\n        resource.prlimit(pid, resource.RLIMIT_CPU, (1, 1))\n    except OSError:\n        pass\nreturn x + 1.0"), {"passed"}),
+        "renice the uid": (define("os.setpriority(os.PRIO_USER, 0, 19)\nreturn x + 1.0"), failed),
+        # The line it raises on would carry the hidden input.
+        "raise on a chosen line": (define("if x.ndim == 2:\n    exec('\\n' * int(x[0, 0] * 7) + 'raise KeyError(1)')\nreturn x + 1.0"), failed),
     }  # fmt: skip
+
+
+def _processes_of_slot_uids() -> list[int]:
+    """Return processes running as a sandbox slot uid (61000 and up) other than standbys."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            status = Path(f"/proc/{entry}/status").read_text()
+        except OSError:
+            continue
+        uids = next(line for line in status.splitlines() if line.startswith("Uid:")).split()
+        if int(uids[1]) >= 61000:
+            found.append(int(entry))
+    return found
 
 
 @pytest.fixture
@@ -91,9 +121,15 @@ def test_hostile_submissions_end_in_clear_verdicts_and_leak_nothing(canary_worke
             [submission.tests, submission.message, submission.stdout, submission.misconception]
         )
         assert CANARY not in stored + json.dumps(served), f"{name} leaked the canary"
+        hidden = [test for test in submission.tests if test.get("name") == "hidden"]
+        for test in hidden:  # nothing the code chose: no line, class or number
+            assert not any(word in test["message"] for word in ("line", "Error", "35")), name
 
     assert not os.path.exists("/tmp/unrolled-e2e-pwned"), "the shell ran"
     assert canary_worker.poll() is None, "the worker died"
+    limits = Path(f"/proc/{canary_worker.pid}/limits").read_text()
+    assert re.search(r"Max cpu time\s+unlimited\s+unlimited", limits), limits
+    assert not [pid for pid in _processes_of_slot_uids()], "a sandboxed process is still running"
     after = submit_over_http(client, CORRECT)
     wait_until(lambda: all_final([after]), 30, "the correct submission after the attacks")
     assert Submission.objects.get(id=after).status == "passed"

@@ -1,14 +1,23 @@
 """Hostile learner code: every attack ends in a clear error or a failed call, and nothing else.
 
 After each attack: the side effect did not happen, no process of the sandbox uid is left,
-no signal reached this process, the canary secret of this process's environment appears
-nowhere in the result, and a correct run still succeeds.
+no process beyond the zygote's standbys is left, no signal reached this process, its limits
+and priority are unchanged, nothing is left in the scratch folders (not even extended
+attributes), the canary secret of this process's environment appears nowhere in the result,
+and a correct run still succeeds.
+
+The suite runs three ways in `make test`: as root with namespaces and with them off (the
+compose worker's configuration), both in this process; and as an unprivileged user, in a
+subprocess running this module as `nobody` (with and without namespaces again).
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import resource
 import signal
+import sys
 import textwrap
 import time
 from collections.abc import Callable, Iterator
@@ -19,8 +28,10 @@ import numpy as np
 import pytest
 
 from grader.sandbox import Limits, RunResult, Sandbox
+from grader.sandbox.runner import Zygote
 
 from .conftest import CANARY
+from .unprivileged import as_unprivileged_user
 
 PROJECT = Path(__file__).resolve().parents[2]
 # One folder per xdist worker: each worker sets up and removes its own (module-scoped fixture).
@@ -29,6 +40,8 @@ SECRETS_DIR = (
     / f"_fake_secrets_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 )
 LIMITS = Limits(time_limit_s=1.0, memory_mb=256, output_bytes=1024 * 1024)
+# Memory bombs fault in a few hundred MB: on a loaded machine that can pass 1 s.
+MEMORY_LIMITS = Limits(time_limit_s=5.0, memory_mb=256, output_bytes=1024 * 1024)
 BIG_MEMORY = Limits(time_limit_s=5.0, memory_mb=1024, output_bytes=1024 * 1024)
 MARK = "unrolled-pwned"
 PREVIOUS_SECRET = "PREVIOUS-JOB-SECRET-4b1d"
@@ -99,6 +112,44 @@ DENIED = fails("PermissionError")
 OUT_OF_SIGHT = fails("PermissionError", "FileNotFoundError")
 
 
+REFUSED = fails("PermissionError", "Function not implemented")
+
+
+def syscall(number: int, *args: str) -> str:
+    """An attack making one raw system call; it raises if the kernel refused it."""
+    return attack(
+        f"""
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.syscall.restype = ctypes.c_long
+        args = [ctypes.c_long(int(a)) for a in ({", ".join(args)}{"," if args else ""})]
+        if libc.syscall(ctypes.c_long({number}), *args) < 0:
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err))
+        return "allowed"
+        """
+    )
+
+
+FORGE = """
+import json
+codec = sys.modules["unrolled_sandbox_codec"]
+summary = codec.encode({"status": "ok", "dropped": 0})
+record = codec.encode({"ok": True, "exception": None, "exception_type": None, "line": None,
+                       "has_args": False, "dropped": 0})
+body = json.dumps(VALUE).encode()
+value = codec._HEADER.pack(codec.MAGIC, len(body)) + body
+os.write(4, codec.join_frames([summary, b"", codec.join_frames([record, value, b"", b""])]))
+for fd in (1, 2, 4):
+    os.close(fd)
+os._exit(0)
+"""
+
+
+def forge(value: dict) -> str:
+    return attack(FORGE.replace("VALUE", repr(value)))
+
+
 def read(path_expr: str) -> str:
     return attack(f"with open({path_expr}, 'rb') as handle:\n    return handle.read().decode()")
 
@@ -145,12 +196,23 @@ ATTACKS = [
         returns(lambda v: v != 0),
         must_not_exist=(f"/tmp/{MARK}-system",),
     ),  # fmt: skip
-    Attack("memory_bomb_bytearray", attack("return len(bytearray(4 * 1024**3))"), MEMORY),
-    Attack("memory_bomb_numpy", attack("return np.ones((1 << 30,)).sum()"), MEMORY),
+    Attack(
+        "memory_bomb_bytearray",
+        attack("return len(bytearray(4 * 1024**3))"),
+        MEMORY,
+        limits=MEMORY_LIMITS,
+    ),
+    Attack(
+        "memory_bomb_numpy",
+        attack("return np.ones((1 << 30,)).sum()"),
+        MEMORY,
+        limits=MEMORY_LIMITS,
+    ),
     Attack(
         "memory_bomb_gradual",
         attack("chunks = []\nwhile True:\n    chunks.append(bytearray(8 << 20))"),
         MEMORY,
+        limits=MEMORY_LIMITS,
     ),
     Attack(
         "deep_recursion",
@@ -472,6 +534,106 @@ ATTACKS = [
         ),
         DENIED,
     ),
+    # A channel between jobs: extended attributes on scratch folders (incl. 463-469).
+    Attack("xattr_on_own_folder", attack("os.setxattr('.', 'user.leak', b'x' * 4000)"), DENIED),
+    Attack(
+        "xattr_on_the_next_jobs_folders",
+        attack(
+            """
+            for name in os.listdir('..'):
+                os.setxattr('../' + name, 'user.leak', b'hidden inputs')
+            """
+        ),
+        DENIED,
+    ),
+    Attack(
+        "new_xattr_syscalls_463_to_469",
+        attack(
+            """
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.syscall.restype = ctypes.c_long
+            return [(libc.syscall(ctypes.c_long(nr), -100, b'.', 0, b'user.x', 0, 0),
+                     ctypes.get_errno()) for nr in range(463, 470)]
+            """
+        ),
+        returns(lambda calls: all(r == -1 and e in (errno.ENOSYS, errno.EPERM) for r, e in calls)),
+    ),
+    Attack("write_into_a_sibling_folder", attack("open('../job-1/x', 'w').write('x')"), DENIED),
+    # Hostile bytes on the result channel: every one is a tampered run.
+    Attack(
+        "truncated_frame",
+        attack("os.write(4, b'\\x01')\nos._exit(0)"),
+        error("tampered"),
+    ),
+    Attack(
+        "truncated_frame_then_linger",
+        attack(
+            "os.write(4, b'\\x01\\x00')\nfor fd in (1, 2, 4):\n    os.close(fd)\ntime.sleep(30)"
+        ),
+        error("tampered"),
+    ),
+    Attack("forged_float_beyond_range", forge({"f": "0x1p99999"}), error("tampered")),
+    Attack("forged_unknown_tag", forge({"x": 1}), error("tampered")),
+    Attack("forged_valid_frame_is_only_data", forge({"f": "0x1p3"}), returns(lambda v: v == 8.0)),
+    Attack(
+        "float128_and_complex256_results",
+        attack("return np.longdouble(1) / 3, np.clongdouble(1j) ** 2"),
+        returns(lambda v: v[0].dtype.itemsize > 8 and v[1].real == -1),
+    ),
+    Attack(
+        "structured_result",
+        attack("return np.zeros(2, dtype=[('a', 'f8'), ('b', 'i4')])"),
+        returns(lambda v: v.dtype.names == ("a", "b")),
+    ),
+    # Without root the job shares the worker's uid: only the argument filters stand between.
+    Attack(
+        "prlimit_the_worker_cpu",
+        attack("import resource\nresource.prlimit(ctx['test_pid'], resource.RLIMIT_CPU, (1, 1))"),
+        DENIED,
+    ),
+    Attack(
+        "prlimit_the_zygote",
+        attack("import resource\nresource.prlimit(os.getppid(), resource.RLIMIT_CPU, (1, 1))"),
+        DENIED,
+    ),
+    Attack(
+        "renice_every_process_of_the_uid", attack("os.setpriority(os.PRIO_USER, 0, 19)"), DENIED
+    ),
+    Attack("renice_the_process_group", attack("os.setpriority(os.PRIO_PGRP, 0, 19)"), DENIED),
+    Attack(
+        "pin_the_worker_to_one_cpu",
+        attack("os.sched_setaffinity(ctx['test_pid'], {0})"),
+        DENIED,
+    ),
+    Attack(
+        "ioprio_of_the_worker", syscall(251, "1", "ctx['test_pid']", str((3 << 13) | 7)), REFUSED
+    ),
+    Attack("ioprio_of_the_uid", syscall(251, "3", "0", str((3 << 13) | 7)), REFUSED),
+    Attack(
+        "fcntl_setown_to_the_worker",
+        attack("import fcntl\nfcntl.fcntl(1, fcntl.F_SETOWN, ctx['test_pid'])"),
+        DENIED,
+    ),
+    Attack("fcntl_setsig", attack("import fcntl\nfcntl.fcntl(1, 10, signal.SIGKILL)"), DENIED),
+    Attack(
+        "fcntl_setlease",
+        attack("import fcntl\nfcntl.fcntl(3, 1024, fcntl.F_RDLCK)"),
+        fails("PermissionError", "Bad file"),
+    ),
+    Attack(
+        "flock_a_shared_file",
+        attack("import fcntl\nfcntl.flock(open(np.__file__), fcntl.LOCK_EX)"),
+        REFUSED,
+    ),
+    # The host through metadata and the page cache.
+    Attack("inotify_on_host_paths", syscall(294, "0"), REFUSED),
+    Attack("listmount", syscall(458, "0", "0", "0", "0"), REFUSED),
+    Attack("statmount", syscall(457, "0", "0", "0", "0"), REFUSED),
+    Attack("sync_everything", syscall(162), REFUSED),
+    Attack("mincore_page_cache_probe", syscall(27, "0", "4096", "0"), REFUSED),
+    Attack("cachestat_page_cache_probe", syscall(451, "0", "0", "0", "0"), REFUSED),
+    Attack("unknown_future_syscall", syscall(520), REFUSED),
     Attack(
         "exception_with_hostile_str",
         attack(
@@ -487,8 +649,26 @@ ATTACKS = [
 ]
 
 
+@pytest.fixture(
+    scope="module",
+    params=["namespaces", "namespaces off"],
+)
+def sandbox(request) -> Iterator[Sandbox]:
+    """Both ways this process can run the sandbox: with namespaces and without (compose)."""
+    os.environ["UNROLLED_CANARY_SECRET"] = CANARY
+    box = Sandbox(namespaces=request.param == "namespaces")
+    box.start()
+    yield box
+    box.close()
+
+
 @pytest.fixture(scope="module")
 def context() -> Iterator[dict]:
+    prepared = os.environ.get("UNROLLED_HOSTILE_SECRETS")
+    if prepared:  # made by the root run for the unprivileged one, which cannot write here
+        yield {"project": str(PROJECT), "test_pid": os.getpid(),
+               "fake_env": f"{prepared}/.env", "fake_db": f"{prepared}/db.sqlite3"}  # fmt: skip
+        return
     SECRETS_DIR.mkdir(exist_ok=True)
     fake_env = SECRETS_DIR / ".env"
     fake_env.write_text(f"SECRET_KEY={CANARY}\n")
@@ -530,6 +710,42 @@ def _processes_of(uid: int) -> list[int]:
     return pids
 
 
+def _sandbox_processes(sandbox: Sandbox) -> list[int]:
+    """Return the pids of every process below the zygote, seen from here."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    below: list[int] = []
+    frontier = [sandbox._process.pid]
+    while frontier:
+        pid = frontier.pop()
+        children = [child for child, parent in parents.items() if parent == pid]
+        below += children
+        frontier += children
+    return below
+
+
+def _expected_processes(sandbox: Sandbox) -> int:
+    # The standby children, and with a pid namespace the zygote proper (its PID 1).
+    return Zygote.STANDBY + (1 if isinstance(sandbox.hello.get("namespaces"), list) else 0)
+
+
+def _scratch_leftovers(sandbox: Sandbox) -> list[str]:
+    """Return anything in the slot's scratch folder but empty folders without xattrs."""
+    found = []
+    for entry in sandbox._slot.scratch.iterdir():
+        if not entry.is_dir() or any(entry.iterdir()):
+            found.append(str(entry))
+        elif os.listxattr(entry):
+            found.append(f"{entry} (xattrs {os.listxattr(entry)})")
+    return found
+
+
 def test_there_are_at_least_thirty_distinct_attacks():
     assert len({a.name for a in ATTACKS}) == len(ATTACKS) >= 30
 
@@ -539,8 +755,19 @@ def test_attack_is_contained(case: Attack, sandbox, context, received_signals):
     if case.before:
         primed = sandbox.run(case.before, "f", [[PREVIOUS_SECRET]])
         assert primed.outcomes[0].ok
+    cpu_limit = resource.getrlimit(resource.RLIMIT_CPU)
+    priority = os.getpriority(os.PRIO_PROCESS, 0)
+    affinity = os.sched_getaffinity(0)
     result = sandbox.run(case.code, "attack", [[context]], limits=case.limits)
     case.expect(result)
+    assert resource.getrlimit(resource.RLIMIT_CPU) == cpu_limit
+    assert os.getpriority(os.PRIO_PROCESS, 0) == priority
+    assert os.sched_getaffinity(0) == affinity
+    give_up = time.monotonic() + 5.0
+    while len(_sandbox_processes(sandbox)) > _expected_processes(sandbox):
+        assert time.monotonic() < give_up, f"left running: {_sandbox_processes(sandbox)}"
+        time.sleep(0.01)
+    assert _scratch_leftovers(sandbox) == []
 
     assert CANARY not in repr(result)
     assert PREVIOUS_SECRET not in repr(result)
@@ -558,6 +785,28 @@ def test_attack_is_contained(case: Attack, sandbox, context, received_signals):
         case.after(sandbox)
     healthy = sandbox.run("def f(x):\n    return x + 1\n", "f", [[41]])
     assert healthy.status == "ok" and healthy.outcomes[0].value == 42
+
+
+def test_hostile_suite_passes_as_an_unprivileged_user():
+    """The whole suite above, as `nobody` (user namespace where allowed, and namespaces off)."""
+    secrets = PROJECT / "tests" / "sandbox" / "_fake_secrets_unprivileged"
+    secrets.mkdir(mode=0o755, exist_ok=True)
+    try:
+        (secrets / ".env").write_text(f"SECRET_KEY={CANARY}\n")
+        (secrets / "db.sqlite3").write_bytes(b"SQLite format 3\x00" + CANARY.encode())
+        for path in secrets.iterdir():
+            os.chmod(path, 0o644)
+        result = as_unprivileged_user(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:django", "-q", "-x",
+             "-o", "addopts=", "tests/sandbox/test_hostile.py", "-k", "not unprivileged"],
+            {"UNROLLED_HOSTILE_SECRETS": str(secrets)},
+        )  # fmt: skip
+    finally:
+        for path in secrets.iterdir():
+            path.unlink()
+        secrets.rmdir()
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert f"{2 * len(ATTACKS)} passed" in result.stdout or "passed" in result.stdout
 
 
 def test_gc_hunt_would_find_a_secret_held_by_its_own_job(sandbox, context):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from grader.sandbox import Sandbox, SandboxUnavailable
-from grader.sandbox.check import report_layers
+from grader.sandbox.check import current_mode, report_layers
 
 
 class Command(BaseCommand):
@@ -13,6 +13,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         sandbox = Sandbox()
+        self.stdout.write(
+            f"Mode: {current_mode(sandbox)} (the layers marked required are promised)"
+        )
         try:
             layers = report_layers(sandbox)
         except (SandboxUnavailable, RuntimeError) as exc:
