@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from django.db import transaction
 
+from courses import figures
 from courses.models import Choice, Course, Lesson, Question
 from exercises.models import Exercise, KnownMistake
 
@@ -142,6 +143,7 @@ class CourseData:
     lessons: list[LessonData] = field(default_factory=list)
     questions: list[QuestionData] = field(default_factory=list)
     exercises: list[ExerciseData] = field(default_factory=list)
+    figures: dict[str, str] = field(default_factory=dict)
 
 
 # --- Reading -----------------------------------------------------------------------------------
@@ -310,6 +312,7 @@ def read_course_folder(path: str | Path) -> CourseData:
     lesson_slugs = {lesson.slug for lesson in course.lessons}
     course.questions = _read_questions(problems, root, lesson_slugs)
     course.exercises = _read_exercises(problems, root, lesson_slugs)
+    course.figures = figures.read_figures(problems, root)
     if problems:
         raise CourseFolderError(problems)
     return course
@@ -624,6 +627,7 @@ def import_course(*, path: str | Path) -> ImportSummary:
         lessons = _import_lessons(course, data, summary)
         _import_questions(course, data, lessons, summary)
         _import_exercises(course, data, lessons, summary)
+        figures.import_figures(course, data.figures, summary)
         _check_published_exercises(data, summary)
     return summary
 
@@ -987,13 +991,14 @@ def course_files(course: Course) -> dict[str, str]:
         files[f"{base}/cases.py"] = _clean(exercise.cases_code)
         for mistake in mistakes:
             files[f"{base}/mistakes/{mistake.slug}.py"] = _clean(mistake.code)
+    files.update(figures.figure_files(course))
     if problems:
         raise CourseFolderError(problems)
     return files
 
 
 # The parts of a course folder that export owns; anything else in the folder is left alone.
-_EXPORTED = ("course.yaml", "lessons", "questions", "exercises")
+_EXPORTED = ("course.yaml", "lessons", "questions", "exercises", "figures")
 
 
 def export_course(*, course: Course, path: str | Path) -> list[str]:

@@ -119,9 +119,7 @@ def render_svg(columns: dict[float, list[float]]) -> str:
         out.append(
             f'  <polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"{dashed}/>'
         )
-        out += [
-            "  " + _marker(marker, _x(t), _y(v), colour) for t, v in enumerate(values, start=1)
-        ]
+        out += ["  " + _marker(marker, _x(t), _y(v), colour) for t, v in enumerate(values, start=1)]
         out.append(
             f'  <text x="{_x(1) + 8:.1f}" y="{_y(values[0]) - 8:.1f}" fill="{colour}">'
             f"{values[0]:.4f}</text>"
