@@ -57,9 +57,10 @@ def test_seeded_course_round_trips_byte_for_byte(tmp_path: Path) -> None:
     seeded = {
         name
         for name in read_tree(SEEDED)
-        if name.endswith((".yaml", ".md", ".py")) and "__pycache__" not in name
+        if name.endswith((".yaml", ".md", ".py", ".svg")) and "__pycache__" not in name
     }
     assert set(first) == seeded
+    assert first["figures/bptt-flow.svg"] == (SEEDED / "figures" / "bptt-flow.svg").read_bytes()
     assert Exercise.objects.filter(lesson__course__slug="rnn-from-scratch").count() == 13
 
 
