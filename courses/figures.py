@@ -9,7 +9,7 @@ external references, entity declarations.
 
 Hooks elsewhere: `courses.models` imports `Figure`; `exercises.course_files` calls
 `read_figures` while reading a folder, `import_figures` while importing and `figure_files`
-while exporting; `courses.urls` routes `figure_view`.
+while exporting; `courses.urls` routes `figure_view`; `courses.admin` calls `register_admin`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import xml.etree.ElementTree as ET  # noqa: S405 - entities are refused before p
 from pathlib import Path
 from typing import Any
 
+from django import forms
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 
@@ -135,3 +136,34 @@ def figure_view(
     for header, value in SERVE_HEADERS.items():
         response[header] = value
     return response
+
+
+class FigureForm(forms.ModelForm):
+    class Meta:
+        model = Figure
+        fields = ["course", "name", "svg"]
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        if not FIGURE_NAME_RE.match(name):
+            raise forms.ValidationError("Use lowercase letters, digits and -, ending in .svg.")
+        return name
+
+    def clean_svg(self) -> str:
+        svg = self.cleaned_data["svg"]
+        problems = svg_problems(svg)
+        if problems:
+            raise forms.ValidationError(problems)
+        return svg
+
+
+def register_admin(site: Any) -> None:
+    """Let staff edit figures in the admin (`site` is an AdminSite), with the import's checks."""
+    from django.contrib import admin
+
+    class FigureAdmin(admin.ModelAdmin):
+        form = FigureForm
+        list_display = ["name", "course", "updated_at"]
+        list_filter = ["course"]
+
+    site.register(Figure, FigureAdmin)

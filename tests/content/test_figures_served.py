@@ -81,3 +81,18 @@ def test_a_removed_figure_is_removed_on_import_and_export_writes_the_rest(course
     export_course(course=course, path=tmp_path / "out")
     exported = sorted(p.name for p in (tmp_path / "out" / "figures").iterdir())
     assert exported == [name for name in FIGURE_NAMES if name != "rnn-shapes.svg"]
+
+
+def test_staff_edit_figures_in_the_admin_with_the_import_checks(client, course):
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_superuser("fig-admin", "f@example.org", "pw-123456"))
+    figure = Figure.objects.get(course=course, name="bptt-flow.svg")
+    url = f"/admin/courses/figure/{figure.pk}/change/"
+    assert client.get("/admin/courses/figure/").status_code == 200
+    bad = '<svg xmlns="http://www.w3.org/2000/svg"><script>1</script></svg>'
+    response = client.post(url, {"course": course.pk, "name": figure.name, "svg": bad})
+    assert response.status_code == 200
+    assert "&lt;script&gt; is not allowed" in response.text
+    figure.refresh_from_db()
+    assert "<script" not in figure.svg
