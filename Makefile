@@ -53,7 +53,12 @@ test-tools:
 	  fi; \
 	fi
 
-test: $(VENV)/.installed-test test-tools
+# axe-core (accessibility rules for the browser tests) from package.json, into node_modules/.
+node_modules/.installed: package.json
+	npm install --no-save
+	@touch $@
+
+test: $(VENV)/.installed-test test-tools node_modules/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports

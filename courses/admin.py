@@ -17,6 +17,7 @@ from django.urls import path, reverse, reverse_lazy
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from courses import figures
 from courses.models import Choice, Course, Lesson, Question, QuestionAttempt
 from courses.rendering import render_markdown
 from courses.stats import question_stats
@@ -315,3 +316,6 @@ class QuestionAttemptAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+figures.register_admin(admin.site)

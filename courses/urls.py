@@ -3,7 +3,13 @@
 from django.urls import path
 
 from . import views
+from .figures import figure_view
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path(
+        "courses/<slug:course_slug>/<slug:lesson_slug>/figures/<str:name>",
+        figure_view,
+        name="lesson_figure",
+    ),
 ]

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from courses import figures
 from courses.models import Course, Question
 from exercises.course_files.schema import CourseFolderError
 from exercises.models import Exercise, KnownMistake
@@ -176,13 +177,14 @@ def course_files(course: Course) -> dict[str, str]:
         files[f"{base}/cases.py"] = _clean(exercise.cases_code)
         for mistake in mistakes:
             files[f"{base}/mistakes/{mistake.slug}.py"] = _clean(mistake.code)
+    files.update(figures.figure_files(course))
     if problems:
         raise CourseFolderError(problems)
     return files
 
 
 # The parts of a course folder that export owns; anything else in the folder is left alone.
-_EXPORTED = ("course.yaml", "lessons", "questions", "exercises")
+_EXPORTED = ("course.yaml", "lessons", "questions", "exercises", "figures")
 
 
 def export_course(*, course: Course, path: str | Path) -> list[str]:

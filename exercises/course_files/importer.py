@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 
+from courses import figures
 from courses.models import Choice, Course, Lesson, Question
 from exercises.course_files.read import read_course_folder
 from exercises.course_files.schema import CourseData, CourseFolderError, ExerciseData, QuestionData
@@ -63,6 +64,7 @@ def import_course(*, path: str | Path) -> ImportSummary:
         lessons = _import_lessons(course, data, summary)
         _import_questions(course, data, lessons, summary)
         _import_exercises(course, data, lessons, summary)
+        figures.import_figures(course, data.figures, summary)
         _check_published_exercises(data, summary)
     return summary
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from courses import figures
 from courses.models import Question
 from exercises.course_files.schema import (
     CHOICE_KEYS,
@@ -68,6 +69,28 @@ def _read_text(problems: list[str], root: Path, path: Path, *, required: bool = 
     except UnicodeDecodeError as exc:
         problems.append(f"{where}: not UTF-8 text ({exc.reason} at byte {exc.start})")
         return None
+
+
+def _read_figures(problems: list[str], root: Path) -> dict[str, str]:
+    """Read and check `figures/*.svg`, through the same link checks as every other file."""
+    folder = root / "figures"
+    if not (folder.is_dir() or folder.is_symlink()):
+        return {}
+    refused = _link_problem(root, folder)
+    if refused is not None:
+        problems.append(refused)
+        return {}
+    found: dict[str, str] = {}
+    for path in sorted(p for p in folder.iterdir() if not p.name.startswith(".")):
+        where = f"figures/{path.name}"
+        if not figures.FIGURE_NAME_RE.match(path.name):
+            problems.append(f"{where}: a figure is a file named like name.svg (lowercase, -)")
+            continue
+        text = _read_text(problems, root, path)
+        if text is not None:
+            problems.extend(f"{where}: {problem}" for problem in figures.svg_problems(text))
+            found[path.name] = text
+    return found
 
 
 def _parse_yaml(
@@ -153,6 +176,7 @@ def read_course_folder(path: str | Path) -> CourseData:
     lesson_slugs = {lesson.slug for lesson in course.lessons}
     course.questions = _read_questions(problems, root, lesson_slugs)
     course.exercises = _read_exercises(problems, root, lesson_slugs)
+    course.figures = _read_figures(problems, root)
     if problems:
         raise CourseFolderError(problems)
     return course

@@ -120,6 +120,7 @@ class CourseData:
     published: bool
     lessons: list[LessonData] = field(default_factory=list)
     questions: list[QuestionData] = field(default_factory=list)
+    figures: dict[str, str] = field(default_factory=dict)
     exercises: list[ExerciseData] = field(default_factory=list)
 
 

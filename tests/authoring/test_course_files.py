@@ -57,10 +57,11 @@ def test_seeded_course_round_trips_byte_for_byte(tmp_path: Path) -> None:
     seeded = {
         name
         for name in read_tree(SEEDED)
-        if name.endswith((".yaml", ".md", ".py")) and "__pycache__" not in name
+        if name.endswith((".yaml", ".md", ".py", ".svg")) and "__pycache__" not in name
     }
     assert set(first) == seeded
-    assert Exercise.objects.filter(lesson__course__slug="rnn-from-scratch").count() == 13
+    assert first["figures/bptt-flow.svg"] == (SEEDED / "figures" / "bptt-flow.svg").read_bytes()
+    assert Exercise.objects.filter(lesson__course__slug="rnn-from-scratch").count() == 14
 
 
 def test_seeded_course_values_survive_the_round_trip(tmp_path: Path) -> None:

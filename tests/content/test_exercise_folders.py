@@ -15,7 +15,7 @@ import yaml
 
 EXERCISES_DIR = Path(__file__).resolve().parents[2] / "content" / "rnn-from-scratch" / "exercises"
 
-# The 13 coding exercises of COURSE.md, with the shapes their reference must return.
+# The 13 coding exercises of COURSE.md and the gradient check of issue 14, with the shapes their reference must return.
 EXPECTED_SHAPES: dict[str, Callable[..., list[tuple[int, ...]]]] = {
     "fnn-forward": lambda x, W1, b1, W2, b2: [b1.shape, b2.shape],
     "fnn-backward": lambda x, t, W1, b1, W2, b2: [(), W1.shape, b1.shape, W2.shape, b2.shape],
@@ -47,6 +47,11 @@ EXPECTED_SHAPES: dict[str, Callable[..., list[tuple[int, ...]]]] = {
     "sgd-step": lambda params, grads, lr: [{name: p.shape for name, p in params.items()}],
     "clip-gradients": lambda grads, max_norm: [{name: g.shape for name, g in grads.items()}],
     "gradient-norms": lambda xs, h0, U, W, b: [(xs.shape[0],)],
+    "grad-check": lambda xs, h0, params, targets, grads, eps: [
+        {name: g.shape for name, g in grads.items()},
+        {name: () for name in grads},
+        (),
+    ],
 }
 SLUGS = sorted(EXPECTED_SHAPES)
 LESSONS = {
@@ -274,7 +279,11 @@ def test_reference_returns_finite_values_of_the_contract_shapes(slug: str) -> No
         assert len(components) == len(exercise.meta["returns"])
         assert [_shape_tree(c) for c in components] == EXPECTED_SHAPES[slug](*case["args"])
         for component in components:
-            for array in _arrays(component) or [np.asarray(component)]:
+            if component is None or isinstance(component, str):
+                continue  # grad-check names the wrong gradient, or None
+            if isinstance(component, dict) and not _arrays(component):
+                component = list(component.values())  # a dict of plain numbers
+            for array in _arrays(component) or [np.asarray(component, dtype=float)]:
                 assert np.all(np.isfinite(array)), case["name"]
 
 

@@ -78,7 +78,7 @@ def draw_parameters(question: dict, seed: int) -> dict:
 
 
 def test_there_are_questions_for_every_lesson():
-    assert len(LESSON_SLUGS) == 8
+    assert len(LESSON_SLUGS) == 9
     assert {q["lesson"] for q in QUESTIONS.values()} == set(LESSON_SLUGS)
 
 
@@ -213,6 +213,9 @@ REFERENCE_ANSWERS = {
     "fnn-output": lambda p: load_reference("fnn-forward")(*fnn(p))[1],
     "fnn-sgd-update": fnn_sgd_new_w1,
     "rnn-sgd-update": rnn_sgd_new_w,
+    "temperature-probability": lambda p: load_reference("softmax")(
+        np.array([p["o0"], p["o1"], p["o2"]]) / p["tau"]
+    )[0],
 }
 
 

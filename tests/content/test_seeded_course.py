@@ -15,7 +15,7 @@ COURSE_SLUG = "rnn-from-scratch"
 EXERCISE_SLUGS = {
     "fnn-forward", "fnn-backward", "rnn-step", "rnn-forward", "softmax", "mse-loss",
     "cross-entropy-loss", "rnn-bptt", "many-to-one-forward", "many-to-one-bptt", "sgd-step",
-    "clip-gradients", "gradient-norms",
+    "clip-gradients", "gradient-norms", "grad-check",
 }  # fmt: skip
 MATH_SPAN = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]", re.S)
 TEX_COMMAND = re.compile(r"\\[A-Za-z]+")
@@ -30,7 +30,7 @@ def course() -> Course:
 def test_seeded_course_has_the_catalogued_counts(course):
     questions = Question.objects.filter(lesson__course=course)
     assert course.published
-    assert course.lessons.count() == 8
+    assert course.lessons.count() == 9
     assert questions.filter(kind__in=["single", "multiple"]).count() >= 20
     assert questions.filter(kind="numeric").count() >= 6
     exercises = Exercise.objects.filter(lesson__course=course)
@@ -46,7 +46,7 @@ def lesson_main_text(html: str) -> str:
     return main
 
 
-@pytest.mark.parametrize("position", range(8))
+@pytest.mark.parametrize("position", range(9))
 def test_every_lesson_page_leaves_no_raw_latex_outside_math(client, course, position):
     lesson = Lesson.objects.filter(course=course).order_by("order")[position]
     response = client.get(lesson.get_absolute_url())

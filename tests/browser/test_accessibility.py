@@ -1,0 +1,104 @@
+"""axe-core (WCAG 2.0/2.1 A and AA rules) on every learner page, signed out and signed in.
+
+axe-core comes from package.json (`make test` installs it into node_modules/); it is injected
+into each page after the page's own scripts and MathJax have run. Any violation fails, and so
+does any console error (a missing favicon is one).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.management import call_command
+
+from courses.models import Course
+from exercises.models import Exercise
+from tests.services import chromium_page
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "accessibility"
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+PASSWORD = "Axe-test-pw-2024"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture
+def seeded_course() -> Course:
+    call_command("import_course", str(Path(settings.BASE_DIR) / "content" / "rnn-from-scratch"))
+    return Course.objects.get(slug="rnn-from-scratch")
+
+
+@pytest.fixture
+def page(monkeypatch):
+    assert AXE.is_file(), f"{AXE} is missing: run `make test` (or `npm install`) first"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with chromium_page(ARTIFACTS) as first:
+        # A CSP without 'unsafe-inline' must not stop the injected axe script.
+        context = first.context.browser.new_context(
+            viewport={"width": 1280, "height": 900}, bypass_csp=True
+        )
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        problems: list[str] = []
+        page.on("pageerror", lambda exc: problems.append(f"{page.url}: {exc}"))
+        page.on(
+            "console",
+            lambda msg: problems.append(f"{page.url}: {msg.text}") if msg.type == "error" else None,
+        )
+        page.problems = problems
+        yield page
+        context.close()
+
+
+def violations(page, url: str) -> list[str]:
+    """Open `url`, let MathJax finish, run axe and return one line per violating node."""
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    if page.locator("script[src*=mathjax]").count():
+        page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise")
+        page.evaluate("MathJax.startup.promise")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+    )
+    return [
+        f"{url}: {v['id']} ({v['impact']}) at {node['target']}"
+        for v in result["violations"]
+        for node in v["nodes"]
+    ]
+
+
+def learner_urls(base: str, course: Course) -> list[str]:
+    lessons = [f"{base}{lesson.get_absolute_url()}" for lesson in course.lessons.all()]
+    exercises = [
+        f"{base}{exercise.get_absolute_url()}"
+        for exercise in Exercise.objects.filter(lesson__course=course).order_by("slug")
+    ]
+    return [f"{base}/", f"{base}{course.get_absolute_url()}", *lessons, *exercises]
+
+
+def test_no_wcag_violation_or_console_error_on_any_learner_page(live_server, seeded_course, page):
+    base = live_server.url
+    found: list[str] = []
+    signed_out = learner_urls(base, seeded_course)
+    for url in [*signed_out, f"{base}/accounts/signup/", f"{base}/accounts/login/"]:
+        found += violations(page, url)
+
+    User.objects.create_superuser("axe-admin", "axe@example.org", PASSWORD)
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Username").fill("axe-admin")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}/**")
+    assert page.get_by_role("button", name="Log out").is_visible()
+    for url in [*signed_out, f"{base}/account/api-token/"]:
+        found += violations(page, url)
+
+    page.screenshot(path=str(ARTIFACTS / "last-page.png"), full_page=True)
+
+    assert not found, "\n".join(found)
+    assert not page.problems, "\n".join(page.problems)
