@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from axes.helpers import get_cool_off
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django_ratelimit.core import get_usage
 
 SIGNUP_WINDOW_S = 3600
 
@@ -22,23 +22,26 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-def _signup_key(request: HttpRequest) -> str:
-    return f"signups:{client_ip(request)}"
+def _signup_usage(request: HttpRequest, *, count: bool) -> dict | None:
+    # django-ratelimit's counter in the default (shared) cache, keyed by the client address.
+    return get_usage(
+        request,
+        group="accounts.signup",
+        key=lambda _group, req: client_ip(req),
+        rate=f"{settings.SIGNUPS_PER_CLIENT_PER_HOUR}/h",
+        increment=count,
+    )
 
 
 def signup_allowed(request: HttpRequest) -> bool:
     """Say whether this client may create another account in the current hour."""
-    return (cache.get(_signup_key(request)) or 0) < settings.SIGNUPS_PER_CLIENT_PER_HOUR
+    usage = _signup_usage(request, count=False)
+    return usage is None or usage["count"] < usage["limit"]
 
 
 def count_signup(request: HttpRequest) -> None:
     """Count one account created by this client."""
-    key = _signup_key(request)
-    if not cache.add(key, 1, timeout=SIGNUP_WINDOW_S):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=SIGNUP_WINDOW_S)
+    _signup_usage(request, count=True)
 
 
 def lockout_response(
