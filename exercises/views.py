@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from grader.compare import SCALE_ATOL
 from exercises.outline import visible_exercises
 
 from .forms import SolutionForm
@@ -83,6 +84,7 @@ def _page(
             "history": history,
             "shown": shown,
             "error": error,
+            "scale_atol": SCALE_ATOL,
         },
         status=status,
     )
