@@ -14,8 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from grader.compare import SCALE_ATOL
 from exercises.outline import visible_exercises
+from grader.compare import SCALE_ATOL
 
 from .forms import SolutionForm
 from .models import ApiToken, Exercise, Submission
