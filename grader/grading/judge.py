@@ -293,6 +293,20 @@ def matching_mistake(
     return None
 
 
+def mistakes_matching(
+    prepared: PreparedExercise, indices: list[int], outcomes: list[Any], learner_mutated: list[bool]
+) -> list[KnownMistake]:
+    """Return every known mistake (once each, in order) one of whose variants behaves like these."""
+    tolerances = prepared.spec.tolerances
+    found: list[KnownMistake] = []
+    for entry in prepared.mistakes:
+        if entry.run.status != "ok" or entry.mistake in found:
+            continue
+        if _behaves_like(entry, indices, outcomes, learner_mutated, tolerances):
+            found.append(entry.mistake)
+    return found
+
+
 def _behaves_like(
     entry: PreparedMistake,
     indices: list[int],
