@@ -18,6 +18,7 @@ from grader.compare import (
     outputs_match,
     to_jsonable,
 )
+from grader.grading.gradcheck import gradient_feedback
 from grader.grading.prepare import (
     PreparedExercise,
     PreparedMistake,
@@ -74,6 +75,7 @@ def grade(
         message = (
             f"{passed_checks} of {total_checks} checks passed; the first failing case is {first!r}."
         )
+        message += _gradient_note(prepared, sandbox, code, tests)
     return Verdict(
         exercise=spec.slug,
         status=status,
@@ -144,6 +146,18 @@ def _run_learner(
         for index, outcome in zip(hidden, secret.outcomes, strict=False):
             outcomes[index] = _hidden_facts(outcome)
     return [outcomes.get(index) for index in indices], stdout
+
+
+def _gradient_note(
+    prepared: PreparedExercise, sandbox: Sandbox, code: str, tests: list[TestResult]
+) -> str:
+    """Add the gradient check's sentences to the failing visible case they are about."""
+    feedback = gradient_feedback(prepared, sandbox, code, tests)
+    if feedback is None:
+        return ""
+    position, sentence = feedback
+    tests[position].message = f"{tests[position].message} {sentence}"
+    return f" {sentence}"
 
 
 def _join_output(parts: list[tuple[str, str]]) -> str:
