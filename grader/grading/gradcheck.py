@@ -57,11 +57,13 @@ def gradient_feedback(
     parameters = gradient_parameters(prepared)
     if not parameters:
         return None
-    for position, test in enumerate(tests):
-        wrong = [c.name for c in test.components if not c.passed and c.name in parameters]
-        if test.visible and wrong:
-            break
-    else:
+    failing = [
+        (position, test, [c.name for c in test.components if not c.passed and c.name in parameters])
+        for position, test in enumerate(tests)
+        if test.visible
+    ]
+    position, test, wrong = next((item for item in failing if item[2]), (0, None, []))
+    if test is None:
         return None
     case = next((c for c in prepared.cases if c.name == test.name and c.visible), None)
     if case is None:
