@@ -76,6 +76,8 @@ def grade(
             f"{passed_checks} of {total_checks} checks passed; the first failing case is {first!r}."
         )
         message += _gradient_note(prepared, sandbox, code, tests)
+        if mistake is not None:
+            message += _raised_note(outcomes)
     return Verdict(
         exercise=spec.slug,
         status=status,
@@ -146,6 +148,17 @@ def _run_learner(
         for index, outcome in zip(hidden, secret.outcomes, strict=False):
             outcomes[index] = _hidden_facts(outcome)
     return [outcomes.get(index) for index in indices], stdout
+
+
+def _raised_note(outcomes: list[Any]) -> str:
+    """Say that the code also raised, which a named known mistake would otherwise hide."""
+    raised = sum(1 for outcome in outcomes if outcome is None or not outcome.ok)
+    if not raised:
+        return ""
+    return (
+        f" Besides the known mistake, your code raised an exception on {raised} of the "
+        f"{len(outcomes)} cases; those cases say where."
+    )
 
 
 def _gradient_note(
@@ -257,10 +270,12 @@ def _judge_case(
         )
         mutated = mutation is not None
         if mutation is not None:
+            wrong = [c.message for c in components if not c.passed]
             components = [
                 c if not c.passed else ComponentResult(c.name, False, mutation) for c in components
             ]
-            message = mutation
+            # A case that both changes its input and returns a wrong value says both.
+            message = f"{mutation} Also: {wrong[0]}" if wrong else mutation
         else:
             failed = [c.message for c in components if not c.passed]
             message = failed[0] if failed else "Matches the expected output."
