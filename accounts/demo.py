@@ -19,6 +19,7 @@ INSTRUCTOR_PERMISSIONS = {
     "exercises": {
         "exercise": ("add", "change", "delete", "view"),
         "knownmistake": ("add", "change", "delete", "view"),
+        "mistakevariant": ("add", "change", "delete", "view"),
         "submission": ("view",),
     },
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import secrets
 from typing import Any
 
@@ -31,7 +32,7 @@ from exercises.authoring import (
     spec_for,
     unpublish_exercise,
 )
-from exercises.models import Exercise, KnownMistake, Submission
+from exercises.models import Exercise, KnownMistake, MistakeVariant, Submission
 from exercises.stats import exercise_stats, gradebook_csv
 
 
@@ -118,7 +119,10 @@ class KnownMistakeFormSet(forms.BaseInlineFormSet):
             if form.cleaned_data and not form.cleaned_data.get("DELETE")
         ]
         kept.sort(key=lambda form: (form.cleaned_data.get("order") or 0, form.instance.pk or 0))
-        mistakes = [KnownMistake(**_mistake_fields(form.cleaned_data)) for form in kept]
+        # The saved id comes along so that the mistake's further variants are checked too.
+        mistakes = [
+            KnownMistake(pk=form.instance.pk, **_mistake_fields(form.cleaned_data)) for form in kept
+        ]
         problem = publish_problem(exercise, spec_for(exercise, mistakes))
         if problem is not None:
             raise ValidationError(problem)
@@ -134,6 +138,61 @@ class KnownMistakeInline(admin.StackedInline):
     formset = KnownMistakeFormSet
     extra = 1
     ordering = ("order", "id")
+    # Further variants of a mistake are edited on the mistake's own page.
+    show_change_link = True
+
+
+class MistakeVariantForm(NormalisedTextForm):
+    class Meta:
+        model = MistakeVariant
+        fields = ("order", "name", "code")
+        widgets = {"code": code_widget("220px")}
+
+
+class MistakeVariantFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        mistake = self.instance
+        exercise = mistake.exercise
+        if not exercise.published or not self.has_changed():
+            return
+        kept = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        kept.sort(key=lambda data: data.get("order") or 0)
+        variants = tuple((data["name"], data["code"]) for data in kept)
+        spec = spec_for(exercise)
+        spec = dataclasses.replace(
+            spec,
+            mistakes=tuple(
+                dataclasses.replace(m, variants=variants) if m.slug == mistake.slug else m
+                for m in spec.mistakes
+            ),
+        )
+        problem = publish_problem(exercise, spec)
+        if problem is not None:
+            raise ValidationError(problem)
+
+
+class MistakeVariantInline(admin.StackedInline):
+    model = MistakeVariant
+    form = MistakeVariantForm
+    formset = MistakeVariantFormSet
+    extra = 1
+    ordering = ("order", "id")
+
+
+@admin.register(KnownMistake)
+class KnownMistakeAdmin(admin.ModelAdmin):
+    """A known mistake's own page: its main variant and the further ways of writing it."""
+
+    form = KnownMistakeForm
+    inlines = [MistakeVariantInline]
+    list_display = ("slug", "title", "exercise")
+    list_filter = ("exercise__lesson__course",)
+    search_fields = ("slug", "title", "exercise__slug")
 
 
 def render_check_report(exercise: Exercise) -> str:

@@ -55,10 +55,23 @@ def spec_for(exercise: Exercise, mistakes: Iterable[Any] | None = None) -> Exerc
     return dataclasses.replace(
         spec,
         mistakes=tuple(
-            KnownMistake(slug=m.slug, title=m.title, code=m.code, message=m.message)
+            KnownMistake(
+                slug=m.slug,
+                title=m.title,
+                code=m.code,
+                message=m.message,
+                variants=_stored_variants(m),
+            )
             for m in mistakes
         ),
     )
+
+
+def _stored_variants(mistake: Any) -> tuple[tuple[str, str], ...]:
+    """Return the saved further variants of a known mistake row (none for an unsaved one)."""
+    if getattr(mistake, "pk", None) is None:
+        return ()
+    return tuple(mistake.variants.values_list("name", "code"))
 
 
 def pending_check(exercise: Exercise) -> dict[str, Any] | None:
@@ -171,12 +184,16 @@ def summarise_report(report: dict[str, Any]) -> str:
     if not report.get("cases"):
         reasons.append("there are no cases")
     for mistake in report.get("mistakes", []):
+        name = f"known mistake {mistake['slug']!r}"
+        variant = mistake.get("variant") or ""
+        if variant and variant != f"{mistake['slug']}.py":
+            name += f" (variant {variant})"
         if mistake.get("problem"):
-            reasons.append(f"known mistake {mistake['slug']!r} did not run: {mistake['problem']}")
+            reasons.append(f"{name} did not run: {mistake['problem']}")
         elif not mistake.get("rejected"):
-            reasons.append(f"known mistake {mistake['slug']!r} passes every case")
+            reasons.append(f"{name} passes every case")
         elif not mistake.get("recognised"):
             other = mistake.get("shadowed_by")
             suffix = f" (it is taken for {other!r})" if other else ""
-            reasons.append(f"known mistake {mistake['slug']!r} is not recognised{suffix}")
+            reasons.append(f"{name} is not recognised{suffix}")
     return "; ".join(reasons)

@@ -68,6 +68,26 @@ class KnownMistake(models.Model):
         return self.title
 
 
+class MistakeVariant(models.Model):
+    """Another way of writing a known mistake (`mistakes/<slug>/<name>.py`); it names it too."""
+
+    mistake = models.ForeignKey(KnownMistake, on_delete=models.CASCADE, related_name="variants")
+    name = models.SlugField(help_text="The file name in the course folder, without .py.")
+    code = models.TextField(help_text="The reference with the same mistake, written otherwise.")
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["mistake", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mistake", "name"], name="variant_name_unique_in_mistake"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mistake.slug}/{self.name}"
+
+
 class Submission(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from exercises.course_files.read import read_exercise_folder
-from exercises.models import Exercise, KnownMistake
+from exercises.models import Exercise, KnownMistake, MistakeVariant
 from grader.grading import ExerciseSpec
 from grader.grading import KnownMistake as SpecMistake
 from grader.lru import LruCache
@@ -17,10 +17,26 @@ MISTAKE_FIELDS = ("slug", "title", "code", "message")
 def exercise_spec(exercise: Exercise) -> ExerciseSpec:
     """Return the plain grader's description of `exercise` and its known mistakes."""
     mistakes = tuple(
-        SpecMistake(slug=m.slug, title=m.title, code=m.code, message=m.message)
-        for m in exercise.mistakes.all()
+        SpecMistake(
+            slug=m.slug,
+            title=m.title,
+            code=m.code,
+            message=m.message,
+            variants=tuple((v.name, v.code) for v in m.variants.all()),
+        )
+        for m in exercise.mistakes.prefetch_related("variants")
     )
     return _spec(exercise, mistakes)
+
+
+def _variants_by_mistake(exercise_id: int) -> dict[int, tuple[tuple[str, str], ...]]:
+    found: dict[int, list[tuple[str, str]]] = {}
+    rows = MistakeVariant.objects.filter(mistake__exercise_id=exercise_id).order_by(
+        "mistake_id", "order", "id"
+    )
+    for mistake_id, name, code in rows.values_list("mistake_id", "name", "code"):
+        found.setdefault(mistake_id, []).append((name, code))
+    return {key: tuple(value) for key, value in found.items()}
 
 
 def _spec(exercise: Exercise, mistakes: tuple[SpecMistake, ...]) -> ExerciseSpec:
@@ -47,11 +63,13 @@ class SpecCache(LruCache[ExerciseSpec]):
     """
 
     def get(self, exercise: Exercise) -> ExerciseSpec:
-        """Return the spec of `exercise` as stored now (one query for its known mistakes)."""
+        """Return the spec of `exercise` as stored now (two queries: its mistakes and variants)."""
+        variants = _variants_by_mistake(exercise.id)
         rows = tuple(
-            KnownMistake.objects.filter(exercise_id=exercise.id)
+            (*row, variants.get(mistake_id, ()))
+            for mistake_id, *row in KnownMistake.objects.filter(exercise_id=exercise.id)
             .order_by("order", "id")
-            .values_list(*MISTAKE_FIELDS)
+            .values_list("id", *MISTAKE_FIELDS)
         )
         updated_at: datetime = exercise.updated_at
 
@@ -75,7 +93,13 @@ def spec_from_folder(path: str | Path) -> ExerciseSpec:
         reference_code=data.reference_code,
         cases_code=data.cases_code,
         mistakes=tuple(
-            SpecMistake(slug=m.slug, title=m.title, code=m.code, message=m.message)
+            SpecMistake(
+                slug=m.slug,
+                title=m.title,
+                code=m.code,
+                message=m.message,
+                variants=tuple(m.variants),
+            )
             for m in data.mistakes
         ),
         rtol=data.rtol,

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from exercises.outline import visible_exercises
+from grader.compare import SCALE_ATOL
 
 from .forms import SolutionForm
 from .models import ApiToken, Exercise, Submission
@@ -83,6 +84,7 @@ def _page(
             "history": history,
             "shown": shown,
             "error": error,
+            "scale_atol": SCALE_ATOL,
         },
         status=status,
     )

@@ -28,6 +28,14 @@ _KIND_WORDS = {
 _SEQUENCE_NAME = re.compile(r"^[a-z]s$")
 _JSON_MAX_ELEMENTS = 2000
 _SIGNIFICANT_DIGITS = 6
+# The absolute tolerance of a component grows with its largest entry: atol_eff = max(atol,
+# SCALE_ATOL * max|expected|). 1e-5 is about 84 float32 epsilons. Measured on the seeded course
+# (tests/grader/test_tolerances.py): the float32 version of every reference needs at most
+# 2.2e-6 (gradient-norms, a product of 12 Jacobians), while the closest known mistake needs
+# 0.37 to pass, so results right to float32 precision pass and no mistake comes near.
+SCALE_ATOL = 1e-5
+# An error below this fraction of the largest entry is rounding-sized (just past the scale).
+_TINY_ERROR = 3 * SCALE_ATOL
 
 
 class _Mismatch(str):
@@ -84,6 +92,17 @@ class Tolerances:
 
     rtol: float = 1e-5
     atol: float = 1e-8
+    # Scale-aware absolute tolerance: atol_eff = max(atol, scale * max|expected|) per component.
+    scale: float = SCALE_ATOL
+
+    def effective_atol(self, expected: np.ndarray) -> float:
+        """Return the absolute tolerance of one component: `atol`, or more for large values."""
+        if self.scale <= 0 or expected.size == 0:
+            return self.atol
+        magnitudes = np.abs(expected)
+        magnitudes = magnitudes[np.isfinite(magnitudes)]
+        largest = float(magnitudes.max()) if magnitudes.size else 0.0
+        return max(self.atol, self.scale * largest)
 
 
 def component_names(expected: Any, returns: Sequence[str] = ()) -> list[str]:
@@ -157,7 +176,8 @@ def compare_value(
     """Return None when `actual` matches `expected`, else one sentence naming the first difference.
 
     The checks run in a fixed order: structure and type, then shape, then dtype kind, then
-    values with `np.isclose(rtol, atol, equal_nan=False)`. On a hidden case (`visible`
+    values with `np.isclose(rtol, atol_eff, equal_nan=False)`, where `atol_eff` grows with the
+    component's largest expected entry (Tolerances.effective_atol). On a hidden case (`visible`
     false) the sentence says only which component failed and how, nothing the learner's
     code chose. An unexpected value fails with a sentence; it never raises.
     """
@@ -567,7 +587,32 @@ def _compare_numeric(
         close = _close(learner, expected, tolerances, equal_nan=False)
         if close.all():
             return None
-        return _value_message(learner, expected, ~close, name, time_major)
+        mismatch = _value_message(learner, expected, ~close, name, time_major)
+        return _Mismatch(mismatch.kind, mismatch + _precision_note(learner, expected, name))
+
+
+def _precision_note(learner: np.ndarray, expected: np.ndarray, name: str) -> str:
+    """Say when a difference looks like lost precision rather than a wrong formula."""
+    notes = []
+    if learner.dtype.kind in "fc" and learner.dtype.itemsize < (
+        8 if learner.dtype.kind == "f" else 16
+    ):
+        notes.append(
+            f" `{name}` holds {learner.dtype.name} numbers: values are judged to about "
+            f"{SCALE_ATOL:g} of the largest expected entry, which float32 rounding meets; this "
+            "difference is larger (if the formula is right, compute in float64)."
+        )
+    finite = np.isfinite(learner) & np.isfinite(expected)
+    if finite.all() and expected.size:
+        largest = float(np.max(np.abs(expected)))
+        error = float(np.max(np.abs(learner - expected)))
+        if largest > 0 and 0 < error <= _TINY_ERROR * largest:
+            notes.append(
+                f" The error is tiny next to the values ({_fmt(error / largest)} of the largest "
+                "entry): look for lost precision (float16 or float32 steps, a difference of "
+                "nearly equal numbers) rather than a wrong formula."
+            )
+    return "".join(notes)
 
 
 def _value_message(
@@ -685,7 +730,7 @@ def _close(
     # Same rule as np.isclose: |a - e| <= atol + rtol * |e|, and equal infinities are close.
     if actual.dtype.kind not in "fc" or expected.dtype.kind not in "fc":
         actual, expected = actual.astype(np.float64), expected.astype(np.float64)
-    bound = tolerances.atol + tolerances.rtol * np.abs(expected)
+    bound = tolerances.effective_atol(expected) + tolerances.rtol * np.abs(expected)
     # An infinite bound would let -inf pass for inf; infinities are matched by equality below.
     close = (np.abs(actual - expected) <= bound) & np.isfinite(bound)
     if not close.all():

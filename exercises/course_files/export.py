@@ -177,6 +177,8 @@ def course_files(course: Course) -> dict[str, str]:
         files[f"{base}/cases.py"] = _clean(exercise.cases_code)
         for mistake in mistakes:
             files[f"{base}/mistakes/{mistake.slug}.py"] = _clean(mistake.code)
+            for variant in mistake.variants.order_by("order", "id"):
+                files[f"{base}/mistakes/{mistake.slug}/{variant.name}.py"] = _clean(variant.code)
     files.update(figures.figure_files(course))
     if problems:
         raise CourseFolderError(problems)

@@ -13,7 +13,7 @@ from courses import figures
 from courses.models import Choice, Course, Lesson, Question
 from exercises.course_files.read import read_course_folder
 from exercises.course_files.schema import CourseData, CourseFolderError, ExerciseData, QuestionData
-from exercises.models import Exercise, KnownMistake
+from exercises.models import Exercise, KnownMistake, MistakeVariant
 
 
 @dataclass
@@ -222,7 +222,18 @@ def _import_mistakes(exercise: Exercise, item: ExerciseData, summary: ImportSumm
                 "order": position,
             },
         )
+        _import_variants(mistake, mistake_data.variants, summary)
     _remove("known mistakes", summary, existing.values())
+
+
+def _import_variants(
+    mistake: KnownMistake, variants: list[tuple[str, str]], summary: ImportSummary
+) -> None:
+    existing = {v.name: v for v in mistake.variants.all()}
+    for position, (name, code) in enumerate(variants):
+        variant = existing.pop(name, None) or MistakeVariant(mistake=mistake, name=name)
+        _upsert("mistake variants", summary, variant, {"code": code, "order": position})
+    _remove("mistake variants", summary, existing.values())
 
 
 def _check_published_exercises(data: CourseData, summary: ImportSummary) -> None:

@@ -416,30 +416,57 @@ def _read_mistakes(
         if any(mistake.slug == slug for mistake in mistakes):
             entry.problem("slug", f"{slug!r} is listed twice")
             continue
-        code = _read_text(problems, root, folder / "mistakes" / f"{slug}.py")
-        if code is not None and entry_point:
-            _check_python(
-                problems,
-                f"{where}/mistakes/{slug}.py",
-                code,
-                (entry_point,),
-                f"the entry point named in {where}/exercise.yaml",
-            )
+        code = _read_variant(problems, root, folder, f"{slug}.py", entry_point)
+        variants = []
+        for path in _visible_entries(problems, root, folder / "mistakes" / slug):
+            if path.suffix != ".py" or not path.is_file():
+                problems.append(
+                    f"{where}/mistakes/{slug}/{path.name}: a mistake's folder holds only "
+                    "<variant>.py files"
+                )
+                continue
+            if not SLUG_RE.match(path.stem):
+                problems.append(
+                    f"{where}/mistakes/{slug}/{path.name}: a variant's name is a slug "
+                    "(letters, digits, '-' and '_')"
+                )
+                continue
+            text = _read_variant(problems, root, folder, f"{slug}/{path.name}", entry_point)
+            variants.append((path.stem, text or ""))
         mistakes.append(
             MistakeData(
                 slug=slug,
                 title=entry.text("title", required=False, default=slug),
                 message=entry.text("message"),
                 code=code or "",
+                variants=variants,
             )
         )
     listed = {mistake.slug for mistake in mistakes}
     for path in _visible_entries(problems, root, folder / "mistakes"):
-        if path.suffix == ".py" and path.stem not in listed:
+        stem = path.stem if path.suffix == ".py" else path.name
+        if (path.suffix == ".py" or path.is_dir()) and stem not in listed:
             problems.append(
                 f"{where}/mistakes/{path.name}: not listed under 'mistakes' in exercise.yaml"
             )
     return mistakes
+
+
+def _read_variant(
+    problems: list[str], root: Path, folder: Path, name: str, entry_point: str
+) -> str | None:
+    """Read one variant file of a known mistake and check that it defines the entry point."""
+    where = f"exercises/{folder.name}"
+    code = _read_text(problems, root, folder / "mistakes" / name)
+    if code is not None and entry_point:
+        _check_python(
+            problems,
+            f"{where}/mistakes/{name}",
+            code,
+            (entry_point,),
+            f"the entry point named in {where}/exercise.yaml",
+        )
+    return code
 
 
 def read_exercise_folder(path: str | Path) -> ExerciseData:

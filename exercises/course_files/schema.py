@@ -88,6 +88,8 @@ class MistakeData:
     title: str
     message: str
     code: str
+    # Further variants as (name, code): mistakes/<slug>/<name>.py.
+    variants: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass

@@ -18,6 +18,7 @@ from grader.compare import (
     outputs_match,
     to_jsonable,
 )
+from grader.grading.gradcheck import gradient_feedback
 from grader.grading.prepare import (
     PreparedExercise,
     PreparedMistake,
@@ -74,6 +75,9 @@ def grade(
         message = (
             f"{passed_checks} of {total_checks} checks passed; the first failing case is {first!r}."
         )
+        message += _gradient_note(prepared, sandbox, code, tests)
+        if mistake is not None:
+            message += _raised_note(outcomes)
     return Verdict(
         exercise=spec.slug,
         status=status,
@@ -144,6 +148,29 @@ def _run_learner(
         for index, outcome in zip(hidden, secret.outcomes, strict=False):
             outcomes[index] = _hidden_facts(outcome)
     return [outcomes.get(index) for index in indices], stdout
+
+
+def _raised_note(outcomes: list[Any]) -> str:
+    """Say that the code also raised, which a named known mistake would otherwise hide."""
+    raised = sum(1 for outcome in outcomes if outcome is None or not outcome.ok)
+    if not raised:
+        return ""
+    return (
+        f" Besides the known mistake, your code raised an exception on {raised} of the "
+        f"{len(outcomes)} cases; those cases say where."
+    )
+
+
+def _gradient_note(
+    prepared: PreparedExercise, sandbox: Sandbox, code: str, tests: list[TestResult]
+) -> str:
+    """Add the gradient check's sentences to the failing visible case they are about."""
+    feedback = gradient_feedback(prepared, sandbox, code, tests)
+    if feedback is None:
+        return ""
+    position, sentence = feedback
+    tests[position].message = f"{tests[position].message} {sentence}"
+    return f" {sentence}"
 
 
 def _join_output(parts: list[tuple[str, str]]) -> str:
@@ -243,10 +270,12 @@ def _judge_case(
         )
         mutated = mutation is not None
         if mutation is not None:
+            wrong = [c.message for c in components if not c.passed]
             components = [
                 c if not c.passed else ComponentResult(c.name, False, mutation) for c in components
             ]
-            message = mutation
+            # A case that both changes its input and returns a wrong value says both.
+            message = f"{mutation} Also: {wrong[0]}" if wrong else mutation
         else:
             failed = [c.message for c in components if not c.passed]
             message = failed[0] if failed else "Matches the expected output."
@@ -291,6 +320,20 @@ def matching_mistake(
         if _behaves_like(entry, indices, outcomes, learner_mutated, tolerances):
             return entry.mistake
     return None
+
+
+def mistakes_matching(
+    prepared: PreparedExercise, indices: list[int], outcomes: list[Any], learner_mutated: list[bool]
+) -> list[KnownMistake]:
+    """Return every known mistake (once each, in order) one of whose variants behaves like these."""
+    tolerances = prepared.spec.tolerances
+    found: list[KnownMistake] = []
+    for entry in prepared.mistakes:
+        if entry.run.status != "ok" or entry.mistake in found:
+            continue
+        if _behaves_like(entry, indices, outcomes, learner_mutated, tolerances):
+            found.append(entry.mistake)
+    return found
 
 
 def _behaves_like(

@@ -24,11 +24,12 @@ _LEARNER_OUTPUT_FACTOR = 4
 
 @dataclass
 class PreparedMistake:
-    """A known mistake's outputs on every case, or the reason it could not run."""
+    """One variant of a known mistake: its outputs on every case, or why it could not run."""
 
     mistake: KnownMistake
     run: RunResult
     mutated: list[bool]
+    variant: str = ""
 
 
 @dataclass
@@ -103,14 +104,15 @@ def _prepare(spec: ExerciseSpec, sandbox: Sandbox) -> PreparedExercise:
         component_names(outcome.value, spec.returns) for outcome in reference.outcomes
     ]
     for mistake in spec.mistakes:
-        run = sandbox.run(mistake.code, spec.entry_point, calls, limits=limits)
-        mutated = []
-        if run.status == "ok":
-            mutated = [
-                outcome.ok and inputs_changed(case.args, outcome.args_after)
-                for case, outcome in zip(cases, run.outcomes, strict=False)
-            ]
-        prepared.mistakes.append(PreparedMistake(mistake, run, mutated))
+        for variant, code in mistake.all_variants():
+            run = sandbox.run(code, spec.entry_point, calls, limits=limits)
+            mutated = []
+            if run.status == "ok":
+                mutated = [
+                    outcome.ok and inputs_changed(case.args, outcome.args_after)
+                    for case, outcome in zip(cases, run.outcomes, strict=False)
+                ]
+            prepared.mistakes.append(PreparedMistake(mistake, run, mutated, variant))
     return prepared
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from grader.compare import all_finite, compare_output, find_mutation
-from grader.grading.judge import elapsed_ms, judge, matching_mistake
+from grader.grading.judge import elapsed_ms, judge, mistakes_matching
 from grader.grading.prepare import PreparedExercise, PreparedMistake, expected_outputs
 from grader.grading.spec import ExerciseSpec
 from grader.sandbox import Sandbox
@@ -33,7 +33,11 @@ class CaseCheck:
 
 @dataclass
 class MistakeCheck:
-    """Whether a known mistake is rejected by the cases and recognised as itself."""
+    """Whether one variant of a known mistake is rejected by the cases and recognised as itself.
+
+    `recognised` needs the variant to be named by its own mistake and by no other one, so that
+    each mistake stays distinguishable from the others; `shadowed_by` names the other one.
+    """
 
     slug: str
     title: str
@@ -42,6 +46,7 @@ class MistakeCheck:
     exposed_by: list[str]
     shadowed_by: str | None = None
     problem: str | None = None
+    variant: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Return the mistake check as a JSON-friendly dict."""
@@ -124,16 +129,28 @@ def _check_mistake(prepared: PreparedExercise, entry: PreparedMistake) -> Mistak
     mistake = entry.mistake
     if entry.run.status != "ok":
         return MistakeCheck(
-            mistake.slug, mistake.title, True, False, [], problem=entry.run.error or "did not run"
+            mistake.slug,
+            mistake.title,
+            True,
+            False,
+            [],
+            problem=entry.run.error or "did not run",
+            variant=entry.variant,
         )
     indices = list(range(len(prepared.cases)))
     tests, _, _, mutated = judge(prepared, indices, entry.run.outcomes)
     exposed_by = [test.name for test in tests if not test.passed]
-    matched = None
+    matched = []
     if exposed_by:
-        matched = matching_mistake(prepared, indices, entry.run.outcomes, mutated)
-    recognised = matched is not None and matched.slug == mistake.slug
-    shadowed_by = matched.slug if matched is not None and not recognised else None
+        matched = mistakes_matching(prepared, indices, entry.run.outcomes, mutated)
+    others = [m.slug for m in matched if m.slug != mistake.slug]
+    recognised = bool(matched) and matched[0].slug == mistake.slug and not others
     return MistakeCheck(
-        mistake.slug, mistake.title, bool(exposed_by), recognised, exposed_by, shadowed_by
+        mistake.slug,
+        mistake.title,
+        bool(exposed_by),
+        recognised,
+        exposed_by,
+        others[0] if others else None,
+        variant=entry.variant,
     )

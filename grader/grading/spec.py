@@ -29,12 +29,23 @@ class ExerciseBroken(Exception):
 
 @dataclass(frozen=True)
 class KnownMistake:
-    """A typical wrong solution and the message shown when a submission behaves like it."""
+    """A typical wrong solution and the message shown when a submission behaves like it.
+
+    `code` is the main variant (`mistakes/<slug>.py`); `variants` holds further ways of writing
+    the same mistake as (name, code) pairs (`mistakes/<slug>/<name>.py`). Any variant names it.
+    """
 
     slug: str
     title: str
     code: str
     message: str
+    variants: tuple[tuple[str, str], ...] = ()
+
+    def all_variants(self) -> list[tuple[str, str]]:
+        """Return every variant as (file name in the course folder, code), the main one first."""
+        return [(f"{self.slug}.py", self.code)] + [
+            (f"{self.slug}/{name}.py", code) for name, code in self.variants
+        ]
 
 
 @dataclass(frozen=True)

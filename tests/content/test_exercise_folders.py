@@ -102,6 +102,8 @@ class Exercise:
     reference: Callable[..., Any]
     mistakes: dict[str, Callable[..., Any]]
     cases: list[dict[str, Any]]
+    # Every variant of each mistake: mistakes/<slug>.py first, then mistakes/<slug>/*.py.
+    variants: dict[str, list[Callable[..., Any]]]
 
 
 def _exec_entry_point(path: Path, entry_point: str) -> Callable[..., Any]:
@@ -125,8 +127,16 @@ def _exercise(slug: str) -> Exercise:
         m["slug"]: _exec_entry_point(folder / "mistakes" / f"{m['slug']}.py", entry_point)
         for m in meta["mistakes"]
     }
+    variants = {
+        name: [main]
+        + [
+            _exec_entry_point(path, entry_point)
+            for path in sorted((folder / "mistakes" / name).glob("*.py"))
+        ]
+        for name, main in mistakes.items()
+    }
     reference = _exec_entry_point(folder / "reference.py", entry_point)
-    return Exercise(slug, meta, reference, mistakes, _make_cases(folder))
+    return Exercise(slug, meta, reference, mistakes, _make_cases(folder), variants)
 
 
 def _identical(a: Any, b: Any) -> bool:
@@ -219,7 +229,7 @@ def test_exercise_folders_are_exactly_the_course_exercises() -> None:
 
 
 @pytest.mark.parametrize("slug", SLUGS)
-def test_folder_holds_every_file_and_one_variant_per_listed_mistake(slug: str) -> None:
+def test_folder_holds_every_file_and_a_main_variant_per_listed_mistake(slug: str) -> None:
     folder = EXERCISES_DIR / slug
     for name in ("exercise.yaml", "prompt.md", "starter.py", "reference.py", "cases.py"):
         assert (folder / name).is_file(), f"{slug}/{name} is missing"
@@ -227,6 +237,8 @@ def test_folder_holds_every_file_and_one_variant_per_listed_mistake(slug: str) -
     listed = sorted(m["slug"] for m in meta["mistakes"])
     assert listed == sorted(p.stem for p in (folder / "mistakes").glob("*.py"))
     assert len(set(listed)) == len(listed)
+    further = {p.name for p in (folder / "mistakes").iterdir() if p.is_dir()}
+    assert further <= set(listed), "a folder of further variants belongs to a listed mistake"
 
 
 @pytest.mark.parametrize("slug", SLUGS)
@@ -288,20 +300,27 @@ def test_reference_returns_finite_values_of_the_contract_shapes(slug: str) -> No
 
 
 @pytest.mark.parametrize(
-    "slug,mistake",
-    [(s, m["slug"]) for s in SLUGS for m in _exercise(s).meta["mistakes"]],
+    "slug,mistake,variant",
+    [
+        (s, m["slug"], index)
+        for s in SLUGS
+        for m in _exercise(s).meta["mistakes"]
+        for index in range(len(_exercise(s).variants[m["slug"]]))
+    ],
 )
-def test_known_mistake_fails_at_least_one_case(slug: str, mistake: str) -> None:
+def test_every_variant_of_a_known_mistake_fails_at_least_one_case(
+    slug: str, mistake: str, variant: int
+) -> None:
     exercise = _exercise(slug)
     rtol, atol = _tolerances(exercise)
     expected = _outcomes(exercise, exercise.reference)
-    got = _outcomes(exercise, exercise.mistakes[mistake])
+    got = _outcomes(exercise, exercise.variants[mistake][variant])
     failed = [
         case["name"]
         for case, ref, out in zip(exercise.cases, expected, got, strict=True)
         if out.raised or out.mutated or not _close(out.value, ref.value, rtol, atol, False)
     ]
-    assert failed, f"{slug}: {mistake} passes every case"
+    assert failed, f"{slug}: {mistake} (variant {variant}) passes every case"
 
 
 def _agree(a: Outcome, b: Outcome, rtol: float, atol: float) -> bool:
@@ -316,9 +335,13 @@ def _agree(a: Outcome, b: Outcome, rtol: float, atol: float) -> bool:
 def test_known_mistakes_and_reference_are_pairwise_distinguishable(slug: str) -> None:
     exercise = _exercise(slug)
     rtol, atol = _tolerances(exercise)
-    variants = {"reference": exercise.reference, **exercise.mistakes}
+    variants = {"reference": exercise.reference}
+    for name, fns in exercise.variants.items():
+        variants.update({f"{name}#{index}": fn for index, fn in enumerate(fns)})
     outcomes = {name: _outcomes(exercise, fn) for name, fn in variants.items()}
     for first, second in itertools.combinations(variants, 2):
+        if first.split("#")[0] == second.split("#")[0]:
+            continue  # two ways of writing one mistake may agree
         assert not all(
             _agree(a, b, rtol, atol) for a, b in zip(outcomes[first], outcomes[second], strict=True)
         ), f"{slug}: {first} and {second} agree on every case where both ran"
@@ -433,6 +456,63 @@ def softmax(z):
 """,
     ),
     (
+        "softmax",
+        "wrong-axis",
+        """
+import numpy as np
+def softmax(z):
+    m = z.max(axis=-1, keepdims=True)
+    return np.exp(z - m) / np.exp(z - m).sum(axis=0, keepdims=True)
+""",
+    ),
+    (
+        "softmax",
+        "whole-array",
+        """
+import numpy as np
+def softmax(z):
+    e = np.exp(z - np.max(z, axis=None))
+    return e / np.sum(e, axis=None)
+""",
+    ),
+    (
+        "cross-entropy-loss",
+        "log-of-underflowed-probability",
+        """
+import numpy as np
+def cross_entropy_loss(logits, labels):
+    losses = []
+    for z, label in zip(logits, labels):
+        p = np.exp(z - z.max())
+        p = p / p.sum()
+        losses.append(-np.log(p[label]))
+    return np.mean(losses)
+""",
+    ),
+    (
+        "cross-entropy-loss",
+        "summed-over-time",
+        """
+import numpy as np
+def cross_entropy_loss(logits, labels):
+    total = 0.0
+    for z, label in zip(logits, labels):
+        m = z.max()
+        total += m + np.log(np.exp(z - m).sum()) - z[label]
+    return total
+""",
+    ),
+    (
+        "mse-loss",
+        "half-sum-of-squares",
+        """
+import numpy as np
+def mse_loss(ys, targets):
+    diff = (ys - targets).ravel()
+    return diff @ diff / 2
+""",
+    ),
+    (
         "mse-loss",
         "mean-over-time-only",
         """
@@ -495,5 +575,11 @@ def test_other_spellings_of_a_known_mistake_match_its_variant(
     namespace: dict[str, Any] = {}
     exec(source, namespace)
     submission = _outcomes(exercise, namespace[exercise.meta["entry_point"]])
-    variant = _outcomes(exercise, exercise.mistakes[mistake])
-    assert all(_agree(a, b, rtol, atol) for a, b in zip(submission, variant, strict=True))
+    matched = [
+        all(
+            _agree(a, b, rtol, atol)
+            for a, b in zip(submission, _outcomes(exercise, fn), strict=True)
+        )
+        for fn in exercise.variants[mistake]
+    ]
+    assert any(matched)

@@ -49,4 +49,14 @@ def make_cases():
             "args": [np.array([[-1000.0, 1000.0, 3.0, 0.0]]), np.array([2])],
         }
     )
+    # Every logit near 1000 and none far below the largest: exp() overflows (no max
+    # subtraction gives NaN or inf) while no probability underflows, so a stable softmax
+    # followed by log(p) is right here. This case tells the two mistakes apart.
+    cases.append(
+        {
+            "name": "three logits near 1000",
+            "visible": False,
+            "args": [np.array([[1000.0, 1000.0, 999.0]]), np.array([2])],
+        }
+    )
     return cases
