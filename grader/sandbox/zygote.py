@@ -25,7 +25,12 @@ from . import cgroup, codec
 from .results import CallOutcome, Limits, RunResult, SandboxUnavailable, StagedResult
 
 RUNNER = Path(__file__).with_name("runner.py")
-SLOT_UID_BASE = 61000
+# Slot i runs as uid SLOT_UID_BASE + i. Slot indices come from flocks in state_dir(), so they
+# are unique among all the sandboxes sharing that folder: every worker on one host (several
+# containers from `docker compose up --scale worker=N` share a kernel, hence the uids) must
+# share it (UNROLLED_SANDBOX_STATE_DIR, a volume mounted in each), or take disjoint uid ranges
+# (UNROLLED_SANDBOX_UID_BASE, e.g. 61000 + 256 × host-wide instance number).
+SLOT_UID_BASE = int(os.environ.get("UNROLLED_SANDBOX_UID_BASE", "61000"))
 MAX_SLOTS = 256
 EXIT_SETUP_FAILED = codec.EXIT_SETUP_FAILED
 SETUP_DONE = codec.SETUP_DONE
@@ -66,6 +71,9 @@ def namespaces_wanted() -> bool:
 
 def state_dir() -> Path:
     """Return the directory holding slot locks and scratch directories."""
+    shared = os.environ.get("UNROLLED_SANDBOX_STATE_DIR")
+    if shared:
+        return Path(shared)
     if os.geteuid() == 0:
         return Path("/run/unrolled-sandbox")
     return Path(tempfile.gettempdir()) / f"unrolled-sandbox-{os.geteuid()}"
