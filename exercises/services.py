@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from exercises import tasks
+from exercises import live_status, tasks
 from exercises.models import ApiToken, Exercise, Submission
 
 if TYPE_CHECKING:
@@ -172,6 +172,7 @@ def start_grading(*, submission_id: int) -> Submission | None:
     )
     if not updated:
         return None
+    live_status.submissions_changed([submission_id])
     return (
         Submission.objects.select_related("exercise")
         .defer(*GRADING_NEVER_READS)
@@ -198,6 +199,8 @@ def record_grading_result(*, submission_id: int, verdict: Verdict, exercise_vers
         graded_at=now,
         updated_at=now,
     )
+    if updated:
+        live_status.submissions_changed([submission_id])
     return updated == 1
 
 
@@ -227,6 +230,8 @@ def give_up_grading(*, submission_id: int, message: str = INFRASTRUCTURE_GAVE_UP
             graded_at=now,
             updated_at=now,
         )
+        if updated:
+            live_status.submissions_changed([submission_id])
     return updated == 1
 
 
@@ -266,6 +271,7 @@ def requeue_stuck_submissions(*, older_than_s: float) -> int:
                 updated_at=timezone.now(),
             ):
                 tasks.grade_submission.delay_on_commit(submission_id)
+                live_status.submissions_changed([submission_id])
                 requeued += 1
     if requeued:
         logger.info("re-enqueued %s stuck submission(s)", requeued)
@@ -290,6 +296,7 @@ def regrade_submissions(*, submissions: Iterable[Submission]) -> int:
         )
         for submission_id in regraded:
             tasks.regrade_submission.delay_on_commit(submission_id)
+        live_status.submissions_changed(regraded)
     return count
 
 

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before sessions and auth: an unchanged submission's poll is answered from Redis alone.
+    "exercises.live_status.LiveStatusMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -165,6 +167,14 @@ CACHES = {
 # Redis and Celery. `make run` starts an embedded Redis on this port when REDIS_URL is unset.
 EMBEDDED_REDIS_PORT = int(os.environ.get("EMBEDDED_REDIS_PORT", "6390"))
 REDIS_URL = os.environ.get("REDIS_URL") or f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
+# Submission versions for pages polling their status (exercises.live_status): a poll of an
+# unchanged submission is answered 304 from Redis alone. Without Redis, polls get full answers.
+CACHES["live"] = {
+    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+    "LOCATION": REDIS_URL,
+    "KEY_PREFIX": "live",
+    "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.5},
+}
 
 GRADING_TIME_LIMIT_S = 30
 CELERY_BROKER_URL = REDIS_URL

@@ -40,8 +40,6 @@ STDOUT_LIMIT_CHARS = 8 * 1024
 _HIDDEN_OUTPUT_NOTE = "[Output printed on hidden cases is not shown.]"
 # Run errors whose sentence the worker writes from what it measured, never from the code's text.
 _MEASURED_ERRORS = ("timeout", "memory", "output", "crash")
-# However long the examples took, the hidden cases get at least this long to run.
-_MIN_HIDDEN_TIME_S = 0.25
 
 
 def grade(
@@ -94,22 +92,29 @@ def grade(
 def _run_learner(
     spec: ExerciseSpec, prepared: PreparedExercise, sandbox: Sandbox, code: str, indices: list[int]
 ) -> tuple[list[CallOutcome | None], str] | Verdict:
-    """Run the learner's code on the visible cases, then apart on the hidden ones.
+    """Run the learner's code on the visible cases, then on the hidden ones, in one child.
 
     Return the outcomes in the order of `indices` and the printed text a learner may see, or
-    an error verdict. The hidden cases run in a process of their own: the learner controls
-    the sandboxed process, so in a run that had hidden inputs every printed line, message and
-    even a later visible case's output could carry them. Only measured facts (values, built-in
-    exception names, line numbers, limits) come back from the hidden run. The first run always
-    happens, with no call if there are no visible cases, so that loading errors and what the
-    module prints while loading are shown from a process that never held a hidden input.
+    an error verdict. The learner controls the sandboxed process, so once it holds hidden
+    inputs every printed line, message and even a visible case's output could carry them:
+    the sandbox hands the hidden cases over only after the visible results (and what was
+    printed until then) have left the child, and reports what comes after as the hidden
+    stage's. From that stage only measured facts (values, whether a call raised, limits) are
+    used. The visible stage always happens, with no call if there are no visible cases, so
+    that loading errors and what the module prints while loading are shown from before any
+    hidden input was in the process.
     """
     limits = run_limits(spec, prepared.output_bytes)
     visible = [index for index in indices if prepared.cases[index].visible]
     hidden = [index for index in indices if not prepared.cases[index].visible]
-    shown = sandbox.run(
-        code, spec.entry_point, [prepared.cases[index].args for index in visible], limits=limits
+    run = sandbox.run_staged(
+        code,
+        spec.entry_point,
+        [prepared.cases[index].args for index in visible],
+        [prepared.cases[index].args for index in hidden],
+        limits=limits,
     )
+    shown = run.shown
     if shown.status != "ok":
         message = shown.error or "Your code could not be run."
         text = _join_output([("", shown.load_stdout), ("", shown.stdout)])
@@ -120,15 +125,10 @@ def _run_learner(
         + [(prepared.cases[i].name, o.stdout) for i, o in outcomes.items()]
         + [("", shown.stdout)]
     )
-    if hidden:
-        # The time limit covers all cases: the hidden run gets what the examples left of it.
-        left_s = max(_MIN_HIDDEN_TIME_S, limits.time_limit_s - shown.duration_ms / 1000)
-        secret = sandbox.run(
-            code,
-            spec.entry_point,
-            [prepared.cases[index].args for index in hidden],
-            limits=dataclasses.replace(limits, time_limit_s=left_s),
-        )
+    secret = run.hidden
+    if hidden and secret is None:  # not expected: a shown stage that ended well goes on
+        return _error_verdict(spec, "Your code stopped before the hidden cases.", stdout)
+    if secret is not None:
         if secret.status != "ok":
             if secret.error_kind == "timeout":
                 message = (
@@ -143,7 +143,7 @@ def _run_learner(
             else:
                 message = "Your code stopped on the hidden cases before returning its results."
             return _error_verdict(spec, message, stdout)
-        if secret.stdout or any(o.stdout for o in secret.outcomes):
+        if run.hidden_printed or any(o.stdout for o in secret.outcomes):
             stdout = _join_output([("", stdout), ("", _HIDDEN_OUTPUT_NOTE)])
         for index, outcome in zip(hidden, secret.outcomes, strict=False):
             outcomes[index] = _hidden_facts(outcome)

@@ -72,3 +72,18 @@ class RunResult:
     duration_ms: float = 0.0
     error_kind: ErrorKind | None = None
     load_stdout: str = ""
+
+
+@dataclass
+class StagedResult:
+    """The outcome of a staged run: the visible calls, then the hidden ones in the same child.
+
+    `shown` was complete before the hidden calls reached the child, so nothing in it can
+    depend on them. `hidden` is None when they never ran (the visible stage failed); its
+    outcomes, error and timing came from a process that held hidden inputs. `hidden_printed`
+    says whether the child printed anything once it had them (what is never shown).
+    """
+
+    shown: RunResult
+    hidden: RunResult | None = None
+    hidden_printed: bool = False

@@ -7,8 +7,9 @@ scrubbed environment. It imports nothing from the project but its three sibling 
 Protocol on the control socket (SOCK_SEQPACKET, one JSON message per packet, fds as
 SCM_RIGHTS): the zygote first sends {"hello": ...}, then {"standby": pid} with the standby
 child's job channel and a pidfd for each child it forks ahead, and {"exit": pid, ...} when a
-child has been reaped. The worker hands a job (three fds: job memfd, result pipe, output pipe)
-straight to a standby child over its channel, then tells the zygote {"took": pid} so that a
+child has been reaped. The worker hands a job (three fds: job memfd, result pipe, output pipe;
+a staged job a fourth, the pipe its hidden calls come on) straight to a standby child over its
+channel, then tells the zygote {"took": pid} so that a
 replacement is forked while the job runs; {"kill": pid} kills a child's process group.
 The job itself (code and arguments) never passes through the zygote: only the child reads it.
 """
@@ -60,8 +61,12 @@ seccomp = _load_sibling("seccomp")
 SUBMISSION_FILENAME = "<submission>"
 EXIT_SETUP_FAILED = codec.EXIT_SETUP_FAILED
 SETUP_DONE = codec.SETUP_DONE
+FRAME_LENGTH = codec.FRAME_LENGTH
 JOB_FD = 3
 RESULT_FD = 4
+# A staged job's hidden calls arrive on this pipe, written by the worker only once it holds
+# the complete results of the visible calls.
+HIDDEN_FD = 5
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _PR_SET_PDEATHSIG = 1
@@ -451,14 +456,16 @@ def _child(
         _prepare_standby(channel, ruleset, scratch)
         job_channel = socket.socket(fileno=CHANNEL_FD)
         try:
-            data, fds, _, _ = socket.recv_fds(job_channel, 65536, 3)
+            data, fds, _, _ = socket.recv_fds(job_channel, 65536, 4)
         except OSError:
             os._exit(0)
         job_channel.close()
-        if not data or len(fds) != 3:
+        if not data:
             os._exit(0)  # the zygote went away before giving us a job
-        out_fd = fds[2]
         header = json.loads(data)
+        if len(fds) != (4 if header.get("staged") else 3):
+            os._exit(0)
+        out_fd = fds[2]
         _lock_down(fds, header, config, zygote_pid, vm_baseline, seccomp_filter)
     except BaseException as exc:
         try:
@@ -516,12 +523,14 @@ def _lock_down(
     vm_baseline: int,
     seccomp_filter: seccomp.PreparedFilter | None,
 ) -> None:
-    job_fd, result_fd, out_fd = (_high_dup(fd) for fd in fds)
+    job_fd, result_fd, out_fd, *hidden_fd = (_high_dup(fd) for fd in fds)
     os.dup2(out_fd, 1)
     os.dup2(out_fd, 2)
     os.dup2(job_fd, JOB_FD)
     os.dup2(result_fd, RESULT_FD)
-    os.closerange(RESULT_FD + 1, _max_fd())
+    if hidden_fd:
+        os.dup2(hidden_fd[0], HIDDEN_FD)
+    os.closerange((HIDDEN_FD if hidden_fd else RESULT_FD) + 1, _max_fd())
 
     memory = vm_baseline + int(header["memory_mb"]) * 1024 * 1024
     cpu = int(header["cpu_s"])
@@ -656,10 +665,33 @@ def _describe_exception(exc: BaseException) -> tuple[str, int | None]:
 
 
 def _run_job(header: dict) -> None:
+    """Run the job; a staged job in two stages, the hidden calls after the visible results left.
+
+    A plain job writes its results and ends. A staged job writes the visible calls' results
+    as one length-prefixed block, then waits for the hidden calls on HIDDEN_FD (the worker
+    sends them only once it has that whole block, so nothing the worker shows can depend on
+    them), runs them with the same loaded function, and writes their results as a plain job's.
+    """
     frames = _read_job()
-    summary, load_output, outcomes = _execute(header, frames)
-    parts = [codec.encode(summary), load_output, *outcomes]
-    payload = codec.join_frames(parts)
+    summary, load_output, outcomes, function = _execute(header, frames)
+    staged = bool(header.get("staged"))
+    payload = codec.join_frames([codec.encode(summary), load_output, *outcomes])
+    if not staged:
+        _send_results(payload, last=True)
+        return
+    if not _send_results(FRAME_LENGTH.pack(len(payload)) + payload, last=False):
+        return
+    if function is None:
+        return  # nothing to call: the worker sends no hidden calls either
+    hidden = _read_hidden()
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, signal.valid_signals())
+    budget = [int(header.get("stdout_bytes", 0))]
+    summary, outcomes = _call_each(function, hidden, budget)
+    _send_results(codec.join_frames([codec.encode(summary), b"", *outcomes]), last=True)
+
+
+def _send_results(payload: bytes, *, last: bool) -> bool:
+    """Write results on RESULT_FD with no learner code running; False if the pipe is gone."""
     _restore_streams()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(BaseException):
@@ -676,18 +708,38 @@ def _run_job(header: dict) -> None:
         except InterruptedError:
             continue
         except OSError:
-            return
+            return False
         view = view[written:]
-    # Closing every copy of both pipes tells the worker the run is complete.
-    for fd in (RESULT_FD, 1, 2):
-        with contextlib.suppress(OSError):
-            os.close(fd)
+    if last:
+        # Closing every copy of both pipes tells the worker the run is complete.
+        for fd in (RESULT_FD, 1, 2):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+    return True
 
 
-def _execute(header: dict, frames: list[bytes]) -> tuple[dict, bytes, list[bytes]]:
+def _read_hidden() -> list[bytes]:
+    """Return the hidden calls' frames, read from HIDDEN_FD until the worker closes it."""
+    data = bytearray()
+    while True:
+        try:
+            chunk = os.read(HIDDEN_FD, 65536)
+        except InterruptedError:
+            continue
+        if not chunk:
+            break
+        data += chunk
+    os.close(HIDDEN_FD)
+    return codec.split_frames(bytes(data))
+
+
+def _execute(
+    header: dict, frames: list[bytes]
+) -> tuple[dict, bytes, list[bytes], types.FunctionType | None]:
     """Load the module, then call the entry point once per frame, capturing output per step.
 
-    Returns the summary, what the module printed while loading, and one part per call.
+    Returns the summary, what the module printed while loading, one part per call, and the
+    entry point when it could be called (None otherwise).
     """
     job = codec.decode(frames[0])
     budget = [int(header.get("stdout_bytes", 0))]
@@ -699,11 +751,12 @@ def _execute(header: dict, frames: list[bytes]) -> tuple[dict, bytes, list[bytes
         _capturing(capture)
         exec(code, module.__dict__)
     except MemoryError:
-        return {"status": "memory"}, b"", []
+        return {"status": "memory"}, b"", [], None
     except BaseException as exc:
         message, _ = _describe_exception(exc)
         load_output, dropped = capture.take()
-        return {"status": "load_error", "message": message, "dropped": dropped}, load_output, []
+        summary = {"status": "load_error", "message": message, "dropped": dropped}
+        return summary, load_output, [], None
     finally:
         _restore_streams()
     load_output, dropped = capture.take()
@@ -711,12 +764,20 @@ def _execute(header: dict, frames: list[bytes]) -> tuple[dict, bytes, list[bytes
     function = module.__dict__.get(entry)
     if function is None:
         message = f"Your code does not define `{entry}`."
-        return {"status": "missing", "message": message, "dropped": dropped}, load_output, []
+        return {"status": "missing", "message": message, "dropped": dropped}, load_output, [], None
     if not callable(function):
         message = f"`{entry}` in your code is not a function."
-        return {"status": "missing", "message": message, "dropped": dropped}, load_output, []
+        return {"status": "missing", "message": message, "dropped": dropped}, load_output, [], None
+    summary, outcomes = _call_each(function, frames[1:], budget)
+    if summary["status"] != "ok":
+        return summary, b"", [], None
+    return {"status": "ok", "dropped": dropped}, load_output, outcomes, function
+
+
+def _call_each(function: object, frames: list[bytes], budget: list[int]) -> tuple[dict, list]:
+    """Call `function` once per frame of arguments; return a summary and one part per call."""
     outcomes = []
-    for frame in frames[1:]:
+    for frame in frames:
         args = None
         capture = _Capture(budget)
         try:
@@ -734,8 +795,8 @@ def _execute(header: dict, frames: list[bytes]) -> tuple[dict, bytes, list[bytes
                 _restore_streams()
             outcomes.append(_outcome(True, value, None, args, capture.take()))
         except MemoryError:
-            return {"status": "memory"}, b"", []
-    return {"status": "ok", "dropped": dropped}, load_output, outcomes
+            return {"status": "memory"}, []
+    return {"status": "ok"}, outcomes
 
 
 def _outcome(

@@ -22,10 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from . import cgroup, codec
-from .results import CallOutcome, Limits, RunResult, SandboxUnavailable
+from .results import CallOutcome, Limits, RunResult, SandboxUnavailable, StagedResult
 
 RUNNER = Path(__file__).with_name("runner.py")
-SLOT_UID_BASE = 61000
+# Slot i runs as uid SLOT_UID_BASE + i. Slot indices come from flocks in state_dir(), so they
+# are unique among all the sandboxes sharing that folder: every worker on one host (several
+# containers from `docker compose up --scale worker=N` share a kernel, hence the uids) must
+# share it (UNROLLED_SANDBOX_STATE_DIR, a volume mounted in each), or take disjoint uid ranges
+# (UNROLLED_SANDBOX_UID_BASE, e.g. 61000 + 256 × host-wide instance number).
+SLOT_UID_BASE = int(os.environ.get("UNROLLED_SANDBOX_UID_BASE", "61000"))
 MAX_SLOTS = 256
 EXIT_SETUP_FAILED = codec.EXIT_SETUP_FAILED
 SETUP_DONE = codec.SETUP_DONE
@@ -34,6 +39,8 @@ KILL_GRACE_S = 5.0
 _CHUNK = 65536
 # Frame headers and per-call records on top of the encoded values and the printed text.
 _RESULT_SLACK = 64 * 1024
+# However long the visible calls took, the hidden ones get at least this long to run.
+MIN_HIDDEN_TIME_S = 0.25
 
 
 class CasesError(ValueError):
@@ -64,6 +71,9 @@ def namespaces_wanted() -> bool:
 
 def state_dir() -> Path:
     """Return the directory holding slot locks and scratch directories."""
+    shared = os.environ.get("UNROLLED_SANDBOX_STATE_DIR")
+    if shared:
+        return Path(shared)
     if os.geteuid() == 0:
         return Path("/run/unrolled-sandbox")
     return Path(tempfile.gettempdir()) / f"unrolled-sandbox-{os.geteuid()}"
@@ -247,13 +257,46 @@ class Sandbox:
         limits: Limits = Limits(),  # noqa: B008 (frozen dataclass)
     ) -> RunResult:
         """Run `code` in a fresh locked-down child and call `entry_point` once per call."""
+        result = self._run_job(code, entry_point, calls, None, limits)
+        assert isinstance(result, RunResult)
+        return result
+
+    def run_staged(
+        self,
+        code: str,
+        entry_point: str,
+        shown_calls: list[list[Any]],
+        hidden_calls: list[list[Any]],
+        limits: Limits = Limits(),  # noqa: B008 (frozen dataclass)
+    ) -> StagedResult:
+        """Run the shown calls, then the hidden ones, in one child; the time limit covers both.
+
+        The hidden calls reach the child only once this process holds the shown calls'
+        complete results and everything the child printed until then: what the child says
+        afterwards is reported as the hidden stage's, never as the shown one's.
+        """
+        if not hidden_calls:
+            return StagedResult(self.run(code, entry_point, shown_calls, limits))
+        hidden = codec.join_frames([codec.encode(list(args)) for args in hidden_calls])
+        result = self._run_job(code, entry_point, shown_calls, hidden, limits)
+        assert isinstance(result, StagedResult)
+        return result
+
+    def _run_job(
+        self,
+        code: str,
+        entry_point: str,
+        calls: list[list[Any]],
+        hidden: bytes | None,
+        limits: Limits,
+    ) -> RunResult | StagedResult:
         frames = [codec.encode({"code": code, "entry_point": entry_point})]
         frames += [codec.encode(list(args)) for args in calls]
         with self._lock:
             for attempt in range(2):
                 self.start()
                 try:
-                    return self._run_frames(frames, limits)
+                    return self._run_frames(frames, limits, hidden)
                 except _ZygoteLost:
                     self._stop_zygote()
                     if attempt:
@@ -297,24 +340,33 @@ class Sandbox:
             self._handle(*self._receive())
         return self._ready.popleft()
 
-    def _run_frames(self, frames: list[bytes], limits: Limits) -> RunResult:
+    def _run_frames(
+        self, frames: list[bytes], limits: Limits, hidden: bytes | None
+    ) -> RunResult | StagedResult:
         assert self._control is not None
         payload = codec.join_frames(frames)
         job_fd = _sealed_memfd(payload)
         result_r, result_w = os.pipe()
         output_r, output_w = os.pipe()
+        hidden_r = hidden_w = -1
         header = {
             "cpu_s": max(1, math.ceil(limits.time_limit_s)) + 1,
             "memory_mb": limits.memory_mb,
             "stdout_bytes": limits.stdout_bytes,
         }
+        handed = [job_fd, result_w, output_w]
+        if hidden is not None:
+            header["staged"] = True
+            hidden_r, hidden_w = os.pipe2(os.O_CLOEXEC)
+            _grow_pipe(hidden_w, len(hidden))
+            handed.append(hidden_r)
         started = time.monotonic()
         try:
             while True:
                 pid, channel, pidfd = self._next_standby()
                 try:
                     data = json.dumps(header).encode()
-                    socket.send_fds(channel, [data], [job_fd, result_w, output_w])
+                    socket.send_fds(channel, [data], handed)
                 except OSError:
                     os.close(pidfd)  # that standby died; its exit report comes later
                     continue
@@ -325,14 +377,16 @@ class Sandbox:
                     self._control.send(json.dumps({"took": pid}).encode())
                 break
         except BaseException:
-            os.close(result_r)
-            os.close(output_r)
+            for fd in (result_r, output_r, hidden_w):
+                if fd >= 0:
+                    os.close(fd)
             raise
         finally:
-            for fd in (job_fd, result_w, output_w):
+            for fd in handed:
                 os.close(fd)
+        stages = _Stages(hidden, hidden_w)
         try:
-            return self._collect(pid, pidfd, result_r, output_r, started, header, limits)
+            return self._collect(pid, pidfd, result_r, output_r, started, header, limits, stages)
         finally:
             # Whatever happened while reading (even a bug here), the child does not outlive
             # its run: killed through its pidfd, its process group through the zygote, which
@@ -341,6 +395,7 @@ class Sandbox:
             os.close(pidfd)
             os.close(result_r)
             os.close(output_r)
+            stages.close()
 
     def _collect(
         self,
@@ -351,7 +406,8 @@ class Sandbox:
         started: float,
         header: dict,
         limits: Limits,
-    ) -> RunResult:
+        stages: _Stages,
+    ) -> RunResult | StagedResult:
         assert self._control is not None
         control = self._control
         for fd in (result_r, output_r):
@@ -367,6 +423,7 @@ class Sandbox:
         poller = select.poll()
         for fd in (result_r, output_r, control.fileno()):
             poller.register(fd, select.POLLIN)
+        result_cap = limits.output_bytes + limits.stdout_bytes + _RESULT_SLACK
 
         def kill(reason: str) -> None:
             nonlocal killed_for, deadline
@@ -375,11 +432,35 @@ class Sandbox:
                 deadline = time.monotonic() + KILL_GRACE_S
                 _kill_child(pidfd, control, pid)
 
+        def keep_output(chunk: bytes) -> None:
+            nonlocal output_total
+            output_total += len(chunk)
+            room = limits.stdout_bytes - len(output)
+            if room > 0:
+                output.extend(chunk[:room])
+
         while True:
+            if stages.staged and stages.shown is None and killed_for is None:
+                shown = stages.take_shown(result, limits)
+                if shown is _BAD_BLOCK:
+                    kill("channel")
+                elif shown is not None:
+                    # Everything the child wrote before its visible results is in the
+                    # pipe already: read it as shown text, then hand over the hidden calls.
+                    while (chunk := _read(output_r)) and output_r in open_fds:
+                        keep_output(chunk)
+                    stages.shown_output = (bytes(output), output_total)
+                    if stages.deliver():
+                        deadline = max(deadline, time.monotonic() + MIN_HIDDEN_TIME_S)
+                        if stages.hidden_w >= 0:  # the rest is written as the pipe drains
+                            poller.register(stages.hidden_w, select.POLLOUT)
             if not open_fds:
-                if killed_for is None and parsed is None and len(result) > 1:
+                if stages.shown is not None and not stages.delivered:
+                    break  # the shown stage ended the run (a load error): nothing follows
+                block = stages.last_block(result)
+                if killed_for is None and parsed is None and block:
                     if result[:1] == SETUP_DONE:
-                        parsed = _parse(bytes(result[1:]), limits)
+                        parsed = _parse(block, limits)
                     if parsed is None:
                         kill("channel")  # results were sent, but not in the protocol's form
                 if parsed is not None or exit_info is not None:
@@ -404,6 +485,11 @@ class Sandbox:
                     if report is not None and report["exit"] == pid:
                         exit_info = report
                     continue
+                if fd == stages.hidden_w:
+                    if stages.write_some():
+                        poller.unregister(fd)
+                        stages.close()
+                    continue
                 chunk = _read(fd)
                 if chunk is None:
                     continue
@@ -413,26 +499,112 @@ class Sandbox:
                 elif fd == result_r:
                     result += chunk
                     # Printed text travels with the results, within its own allowance.
-                    if len(result) > limits.output_bytes + limits.stdout_bytes + _RESULT_SLACK:
+                    if len(result) - stages.block_start > result_cap:
                         kill("result_size")
                         poller.unregister(fd)
                         open_fds.discard(fd)
+                elif stages.delivered:
+                    stages.hidden_printed = True
                 else:
-                    output_total += len(chunk)
-                    room = limits.stdout_bytes - len(output)
-                    if room > 0:
-                        output += chunk[:room]
+                    keep_output(chunk)
         if exit_info is None:
             # Complete results: whatever the child still does, it ends now.
             _kill_child(pidfd, control, pid)
         duration_ms = (time.monotonic() - started) * 1000
+        if stages.shown is not None:
+            output, output_total = stages.shown_output
         stdout = output.decode("utf-8", "replace")
         if output_total > len(output):
             stdout += f"\n[output truncated: {output_total} bytes printed, {len(output)} kept]"
-        run = _verdict(bytes(result), parsed, exit_info, killed_for, header, limits, stdout)
-        run.stdout = stdout
+        if stages.shown is not None:
+            shown = _from_summary(*stages.shown, limits)
+            shown.stdout = stdout
+            shown.duration_ms = stages.shown_ms
+            if not stages.delivered:
+                return StagedResult(shown)
+        last = SETUP_DONE + stages.last_block(result) if stages.shown else bytes(result)
+        run = _verdict(last, parsed, exit_info, killed_for, header, limits, stdout)
         run.duration_ms = duration_ms
-        return run
+        if stages.shown is not None:
+            return StagedResult(shown, run, stages.hidden_printed)
+        run.stdout = stdout
+        return StagedResult(run) if stages.staged else run
+
+
+class _Stages:
+    """The worker's side of a staged run: where the shown block ends, the hidden calls' pipe."""
+
+    def __init__(self, hidden: bytes | None, hidden_w: int) -> None:
+        self.staged = hidden is not None
+        self.hidden_w = hidden_w
+        self._pending = memoryview(hidden or b"")
+        self.shown: tuple[dict, str, list[CallOutcome]] | None = None
+        self.shown_output: tuple[bytes, int] = (b"", 0)
+        self.shown_ms = 0.0
+        self._started = time.monotonic()
+        # Where the current block of results starts (its size is capped block by block).
+        self.block_start = 0
+        self.delivered = False
+        self.hidden_printed = False
+
+    def take_shown(self, result: bytearray, limits: Limits) -> object:
+        """Return the shown stage's results once complete (None before; _BAD_BLOCK if forged)."""
+        head = 1 + codec.FRAME_LENGTH.size
+        if len(result) < head:
+            return None
+        if result[:1] != SETUP_DONE:
+            return _BAD_BLOCK
+        (length,) = codec.FRAME_LENGTH.unpack_from(result, 1)
+        if len(result) < head + length:
+            return None
+        self.shown = _parse(bytes(result[head : head + length]), limits)
+        if self.shown is None:
+            return _BAD_BLOCK
+        self.shown_ms = (time.monotonic() - self._started) * 1000
+        self.block_start = head + length
+        return self.shown
+
+    def last_block(self, result: bytearray) -> bytes:
+        """Return the bytes of the last stage's results (after SETUP_DONE or the shown block)."""
+        return bytes(result[max(1, self.block_start) :])
+
+    def deliver(self) -> bool:
+        """Start sending the hidden calls if the shown stage ended well; say whether it did."""
+        assert self.shown is not None
+        if self.shown[0].get("status") != "ok":
+            self.close()
+            return False
+        self.delivered = True
+        os.set_blocking(self.hidden_w, False)
+        if self.write_some():
+            self.close()
+        return True
+
+    def write_some(self) -> bool:
+        """Write what the pipe takes of the hidden calls; True once all are written."""
+        try:
+            while self._pending:
+                self._pending = self._pending[os.write(self.hidden_w, self._pending) :]
+        except BlockingIOError:
+            return False
+        except OSError:
+            self._pending = memoryview(b"")  # the child closed its end: it gets nothing more
+        return True
+
+    def close(self) -> None:
+        if self.hidden_w >= 0:
+            os.close(self.hidden_w)
+            self.hidden_w = -1
+
+
+_BAD_BLOCK = object()
+
+
+def _grow_pipe(fd: int, size: int) -> None:
+    """Let a pipe hold `size` bytes at once where the kernel allows (fewer poll rounds)."""
+    if size > 65536:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, min(size, 1 << 20))
 
 
 class _ZygoteLost(Exception):

@@ -191,8 +191,9 @@ def test_regrade_submissions_requeues_final_ones_on_the_bulk_queue(
     record_grading_result(submission_id=submission.id, verdict=verdict(), exercise_version="v")
     with django_capture_on_commit_callbacks() as callbacks:
         assert regrade_submissions(submissions=[submission]) == 1
-    assert len(callbacks) == 1
-    assert callbacks[0].func.__self__.name == "exercises.tasks.regrade_submission"
+    # One task enqueued (the other callback gives the row a new live-status version).
+    tasks = [c.func.__self__.name for c in callbacks if hasattr(c, "func")]
+    assert tasks == ["exercises.tasks.regrade_submission"]
     stored = Submission.objects.get()
     assert (stored.status, stored.deliveries) == (Submission.Status.QUEUED, 0)
 
