@@ -14,10 +14,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from courses.runs import current_run
 from exercises.outline import visible_exercises
 
 from .forms import SolutionForm
 from .models import ApiToken, Exercise, Submission
+from .policies import SubmissionRefused, deadline_for, mark_withheld
 from .services import (
     SubmissionRateLimited,
     regenerate_api_token,
@@ -72,6 +74,8 @@ def _page(
             code = history[0].code
     if code is None:
         code = exercise.starter_code
+    mark_withheld([s for s in (*history, shown) if s is not None])
+    run = current_run(request.user, exercise.lesson.course)
     return render(
         request,
         "exercises/exercise.html",
@@ -83,6 +87,8 @@ def _page(
             "history": history,
             "shown": shown,
             "error": error,
+            "run": run,
+            "deadline": deadline_for(run, exercise),
         },
         status=status,
     )
@@ -117,6 +123,8 @@ def exercise(request: HttpRequest, exercise_slug: str) -> HttpResponse:
                 "your code is still in the editor."
             )
             status, retry_after_s = 429, exc.retry_after_s
+        except SubmissionRefused as exc:
+            error, status, retry_after_s = str(exc), exc.status, exc.retry_after_s
         except Exercise.DoesNotExist:
             raise Http404("This exercise is not open.") from None
     if error:
@@ -149,6 +157,7 @@ def exercise_submission_result(
     """Return the rendered verdict of one of the learner's own submissions (HTML fragment)."""
     exercise = get_object_or_404(visible_exercises(request.user), slug=exercise_slug)
     submission = _own_submission(request, exercise, str(submission_id))
+    mark_withheld([submission])
     return render(request, "exercises/_result.html", {"shown": submission, "exercise": exercise})
 
 

@@ -12,6 +12,7 @@ from django.test import Client
 from accounts.demo import ensure_instructors_group
 from config.celery import app as celery_app
 from courses.models import Course, Lesson
+from tests.factories import teach
 from exercises.authoring import CheckState, check_state, publish_exercise
 from exercises.models import Exercise, Submission
 from exercises.services import submit_solution
@@ -38,9 +39,10 @@ def lesson() -> Lesson:
 
 
 @pytest.fixture
-def instructor() -> User:
+def instructor(lesson: Lesson) -> User:
     user = User.objects.create_user("teacher", password="pw", is_staff=True)
     user.groups.add(ensure_instructors_group())
+    teach(user, lesson.course)
     return user
 
 

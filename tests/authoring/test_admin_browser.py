@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from accounts.demo import ensure_instructors_group
 from config.celery import app as celery_app
 from courses.models import Course, Lesson
+from tests.factories import teach
 from exercises.authoring import CheckState, check_state
 from exercises.models import Exercise
 from tests.authoring.conftest import CASES, MISTAKE_NO_PLUS_ONE, REFERENCE
@@ -57,6 +58,7 @@ def test_instructor_authors_an_exercise_in_the_browser(
     lesson = Lesson.objects.create(course=course, slug="l", title="Lesson", body="Text.")
     instructor = User.objects.create_user("teacher", password=PASSWORD, is_staff=True)
     instructor.groups.add(ensure_instructors_group())
+    teach(instructor, course)
     base = live_server.url
 
     page.goto(f"{base}/admin/login/?next=/admin/exercises/exercise/add/")
