@@ -12,11 +12,11 @@ from django.test import Client
 from accounts.demo import ensure_instructors_group
 from config.celery import app as celery_app
 from courses.models import Course, Lesson
-from tests.factories import teach
 from exercises.authoring import CheckState, check_state, publish_exercise
 from exercises.models import Exercise, Submission
 from exercises.services import submit_solution
 from tests.authoring.conftest import CASES, MISTAKE_NO_PLUS_ONE, REFERENCE
+from tests.factories import teach
 
 pytestmark = pytest.mark.django_db
 

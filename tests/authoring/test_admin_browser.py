@@ -16,10 +16,10 @@ from django.contrib.auth.models import User
 from accounts.demo import ensure_instructors_group
 from config.celery import app as celery_app
 from courses.models import Course, Lesson
-from tests.factories import teach
 from exercises.authoring import CheckState, check_state
 from exercises.models import Exercise
 from tests.authoring.conftest import CASES, MISTAKE_NO_PLUS_ONE, REFERENCE
+from tests.factories import teach
 from tests.services import chromium_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

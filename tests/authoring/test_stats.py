@@ -13,8 +13,8 @@ from accounts.demo import ensure_instructors_group
 from courses.models import Choice, Course, Enrollment, Lesson, Question, QuestionAttempt
 from courses.runs import default_run
 from courses.stats import question_stats
-from exercises.models import Exercise, KnownMistake, Submission
 from exercises.gradebook import run_gradebook_csv
+from exercises.models import Exercise, KnownMistake, Submission
 from exercises.stats import exercise_stats, gradebook_csv
 from tests.factories import teach
 

@@ -94,14 +94,16 @@ class FakeLms:
     members: list[dict] = field(default_factory=list)
     down: bool = False
     score_posts: int = 0
+    tool: str = TOOL  # the tool's base URL (a live server's in the browser tests)
+    http_base: str = ISS  # where the LMS's auth and key-set URLs live
 
     def __post_init__(self) -> None:
         self.private_key, self.public_key = rsa_pair()
         out = io.StringIO()
         call_command(
             "lti_add_platform", name="Test LMS", issuer=ISS, client_id=CLIENT_ID,
-            deployment_id=DEPLOYMENT_ID, auth_url=f"{ISS}/auth", token_url=TOKEN_URL,
-            keyset_url=f"{ISS}/jwks", base_url=TOOL, stdout=out,
+            deployment_id=DEPLOYMENT_ID, auth_url=f"{self.http_base}/auth", token_url=TOKEN_URL,
+            keyset_url=f"{self.http_base}/jwks", base_url=self.tool, stdout=out,
         )  # fmt: skip
         self.command_output = out.getvalue()
         tool_keys = self.client.get("/lti/jwks.json").json()
@@ -110,9 +112,9 @@ class FakeLms:
             .set_iss(ISS)
             .set_client_id(CLIENT_ID)
             .set_deployment_id(DEPLOYMENT_ID)
-            .set_oidc_login_url(f"{TOOL}/lti/login/")
-            .set_launch_url(f"{TOOL}/lti/launch/")
-            .set_deeplink_launch_url(f"{TOOL}/lti/launch/")
+            .set_oidc_login_url(f"{self.tool}/lti/login/")
+            .set_launch_url(f"{self.tool}/lti/launch/")
+            .set_deeplink_launch_url(f"{self.tool}/lti/launch/")
             .set_platform_public_key(self.public_key)
             .set_platform_private_key(self.private_key)
             .set_tool_key_set(tool_keys)
@@ -177,14 +179,18 @@ class FakeLms:
 
     def login(self, user_id: str, client: Any = None) -> dict[str, str]:
         """Start the OIDC login at the tool; return the tool's auth request (state, nonce...)."""
-        login = Login(None, self.conf)
-        login.set_lti_message_hint(hint="rl-1")
-        url = login.prepare_preflight_url(user_id)
-        response = (client or self.client).get(url.removeprefix(TOOL))
+        url = self.login_url(user_id)
+        response = (client or self.client).get(url.removeprefix(self.tool))
         assert response.status_code == 302, response.content[:500]
         location = urlparse(response["Location"])
-        assert f"{location.scheme}://{location.netloc}{location.path}" == f"{ISS}/auth"
+        assert f"{location.scheme}://{location.netloc}{location.path}" == f"{self.http_base}/auth"
         return {k: v[0] for k, v in parse_qs(location.query).items()}
+
+    def login_url(self, user_id: str) -> str:
+        """Return the tool's OIDC login URL the LMS sends the browser to."""
+        login = Login(None, self.conf)
+        login.set_lti_message_hint(hint="rl-1")
+        return login.prepare_preflight_url(user_id)
 
     def launch_data(
         self,
@@ -217,6 +223,20 @@ class FakeLms:
 
     def post_launch(self, data: dict[str, str], client: Any = None) -> Any:
         return (client or self.client).post(
-            data["launch_url"].removeprefix(TOOL),
+            data["launch_url"].removeprefix(self.tool),
             {"id_token": data["id_token"], "state": data["state"]},
         )
+
+
+def auto_submit_form(data: dict[str, str]) -> str:
+    """Return lti1p3platform's own launch page (a form its script submits) for `data`."""
+    from html import escape
+    from pathlib import Path
+
+    import lti1p3platform
+
+    template = Path(lti1p3platform.__file__).parent / "framework" / "templates" / "launch.html"
+    html = template.read_text()
+    for name in ("launch_url", "id_token", "state"):
+        html = html.replace("{{ " + name + " }}", escape(data[name]))
+    return html

@@ -200,9 +200,8 @@ def test_deep_linking_returns_the_chosen_exercise_with_a_line_item(lms, small):
 
 
 def graded(user: Any, exercise: Any, score: float) -> Submission:
-    from grader.grading import Verdict
-
     from courses.runs import current_run
+    from grader.grading import Verdict
 
     run = current_run(user, exercise.lesson.course)
     submission = Submission.objects.create(user=user, exercise=exercise, code="x", run=run)
