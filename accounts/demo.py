@@ -15,12 +15,16 @@ INSTRUCTOR_PERMISSIONS = {
         "question": ("add", "change", "delete", "view"),
         "choice": ("add", "change", "delete", "view"),
         "questionattempt": ("view",),
+        "run": ("add", "change", "view"),
+        "enrollment": ("add", "change", "delete", "view"),
     },
     "exercises": {
         "exercise": ("add", "change", "delete", "view"),
         "knownmistake": ("add", "change", "delete", "view"),
         "mistakevariant": ("add", "change", "delete", "view"),
         "submission": ("view",),
+        "itempolicy": ("add", "change", "delete", "view"),
+        "gradeoverride": ("view",),
     },
 }
 
@@ -55,4 +59,10 @@ def ensure_demo_accounts() -> list[tuple[str, str]]:
         instructor.set_password(DEMO_INSTRUCTOR[1])
         instructor.save()
     instructor.groups.add(group)
+    # The demo instructor teaches every course (in its self-paced run).
+    from courses.models import Course, Enrollment
+    from courses.runs import default_run, enroll
+
+    for course in Course.objects.all():
+        enroll(user=instructor, run=default_run(course), role=Enrollment.Role.INSTRUCTOR)
     return [DEMO_LEARNER, DEMO_INSTRUCTOR]

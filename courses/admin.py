@@ -18,8 +18,16 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from courses import figures
-from courses.models import Choice, Course, Lesson, Question, QuestionAttempt
+from courses.models import Choice, Course, Enrollment, Lesson, Question, QuestionAttempt, Run
 from courses.rendering import render_markdown
+from courses.runs import (
+    can_edit_course,
+    can_view_course,
+    default_run,
+    enroll,
+    runs_visible_to,
+    taught_courses,
+)
 from courses.stats import question_stats
 
 PREVIEW_URL = reverse_lazy("admin:courses_lesson_preview")
@@ -104,6 +112,80 @@ class KeepLearnerWorkAdmin(admin.ModelAdmin):
     delete_selected_confirmation_template = "admin/unrolled/delete_selected_confirmation.html"
 
 
+# Staff roles per run ---------------------------------------------------------------------------
+
+
+def _course_id_of(obj: Any, course_field: str) -> int | None:
+    """Follow `course_field` ("", "course", "lesson__course", ...) from obj to its course id."""
+    target = obj
+    for part in [p for p in course_field.split("__") if p]:
+        target = getattr(target, part, None)
+        if target is None:
+            return None
+    return getattr(target, "pk", None)
+
+
+class CourseScopedAdmin(KeepLearnerWorkAdmin):
+    """Content of the courses one teaches: instructors change it, TAs only read it.
+
+    `course_field` is the lookup from the model to its Course ("" for Course itself). Other
+    courses' rows are not listed and their pages answer 404 (Django's admin does that for a
+    row outside get_queryset).
+    """
+
+    course_field = "course"
+
+    def _courses(self, request: HttpRequest, *, instructor_only: bool = False):
+        return taught_courses(request.user, instructor_only=instructor_only)
+
+    def get_queryset(self, request: HttpRequest):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        lookup = f"{self.course_field}__in" if self.course_field else "id__in"
+        return queryset.filter(**{lookup: self._courses(request)}).distinct()
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser or (
+            request.user.is_staff and self._courses(request).exists()
+        )
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if request.user.is_superuser:
+            return True
+        if obj is None:
+            return request.user.is_staff and self._courses(request).exists()
+        return can_view_course(request.user, _course_id_of(obj, self.course_field))
+
+    def _may_edit(self, request: HttpRequest, obj: Any) -> bool:
+        if request.user.is_superuser:
+            return True
+        if obj is None:
+            return self._courses(request, instructor_only=True).exists()
+        return can_edit_course(request.user, _course_id_of(obj, self.course_field))
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return super().has_add_permission(request, *args) and self._may_edit(request, None)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and self._may_edit(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and self._may_edit(request, obj)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        # Content is only ever attached to a course one may edit.
+        if not request.user.is_superuser:
+            mine = self._courses(request, instructor_only=True)
+            if db_field.related_model is Course:
+                kwargs["queryset"] = Course.objects.filter(id__in=mine)
+            elif db_field.related_model is Lesson:
+                kwargs["queryset"] = Lesson.objects.filter(course__in=mine)
+            elif db_field.related_model is Run:
+                kwargs["queryset"] = Run.objects.filter(course__in=mine)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 class LessonInline(admin.TabularInline):
     model = Lesson
     formset = KeepLearnerWorkFormSet
@@ -122,8 +204,9 @@ class LessonInline(admin.TabularInline):
 
 
 @admin.register(Course)
-class CourseAdmin(KeepLearnerWorkAdmin):
-    list_display = ("title", "slug", "published", "order", "lesson_count", "gradebook")
+class CourseAdmin(CourseScopedAdmin):
+    course_field = ""
+    list_display = ("title", "slug", "published", "order", "lesson_count", "runs_link")
     list_editable = ("order",)
     list_filter = ("published",)
     search_fields = ("title", "slug")
@@ -134,10 +217,19 @@ class CourseAdmin(KeepLearnerWorkAdmin):
     def lesson_count(self, course: Course) -> int:
         return course.lessons.count()
 
-    @admin.display(description="Gradebook")
-    def gradebook(self, course: Course) -> str:
-        url = reverse("admin:exercises_exercise_gradebook", args=[course.pk])
-        return format_html('<a href="{}">CSV</a>', url)
+    @admin.display(description="Runs and gradebooks")
+    def runs_link(self, course: Course) -> str:
+        url = reverse("admin:courses_run_changelist") + f"?course__id__exact={course.pk}"
+        return format_html('<a href="{}">Runs</a>', url)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        # Any author may start a course; they then teach its default run.
+        return admin.ModelAdmin.has_add_permission(self, request)
+
+    def save_model(self, request: HttpRequest, obj: Course, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change and not request.user.is_superuser:
+            enroll(user=request.user, run=default_run(obj), role=Enrollment.Role.INSTRUCTOR)
 
 
 class LessonForm(NormalisedTextForm):
@@ -148,7 +240,7 @@ class LessonForm(NormalisedTextForm):
 
 
 @admin.register(Lesson)
-class LessonAdmin(KeepLearnerWorkAdmin):
+class LessonAdmin(CourseScopedAdmin):
     form = LessonForm
     change_form_template = CHANGE_FORM
     list_display = ("title", "course", "order", "slug")
@@ -219,7 +311,8 @@ class QuestionForm(NormalisedTextForm):
 
 
 @admin.register(Question)
-class QuestionAdmin(KeepLearnerWorkAdmin):
+class QuestionAdmin(CourseScopedAdmin):
+    course_field = "lesson__course"
     form = QuestionForm
     change_form_template = "admin/courses/question/change_form.html"
     list_display = ("slug", "lesson", "kind", "order", "stats_link")
@@ -247,14 +340,14 @@ class QuestionAdmin(KeepLearnerWorkAdmin):
 
     def stats_view(self, request: HttpRequest, question_id: int) -> HttpResponse:
         """Show the distribution of chosen options and the share right at the first try."""
-        if not request.user.has_perm("courses.view_questionattempt"):
-            raise PermissionDenied
-        question = get_object_or_404(Question.objects.select_related("lesson"), pk=question_id)
+        question = get_object_or_404(
+            self.get_queryset(request).select_related("lesson"), pk=question_id
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": f"Statistics: {question.slug}",
-            "stats": question_stats(question),
+            "stats": question_stats(question, runs=runs_visible_to(request.user)),
             "question": question,
         }
         return TemplateResponse(request, "admin/courses/question/stats.html", context)
@@ -303,10 +396,22 @@ class QuestionAdmin(KeepLearnerWorkAdmin):
 class QuestionAttemptAdmin(admin.ModelAdmin):
     """Learners' answers, for reading only."""
 
-    list_display = ("question", "user", "score", "is_correct", "created_at")
-    list_filter = ("question__lesson__course", "is_correct", "created_at")
+    list_display = ("question", "user", "run", "score", "is_correct", "created_at")
+    list_filter = ("question__lesson__course", "run", "is_correct", "created_at")
     search_fields = ("user__username", "question__slug")
     readonly_fields = ("user", "question", "chosen", "numeric_answer", "score", "is_correct")
+
+    def get_queryset(self, request: HttpRequest):
+        # Only the learners of one's own runs (all for a superuser).
+        return super().get_queryset(request).filter(run__in=runs_visible_to(request.user))
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser or runs_visible_to(request.user).exists()
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return self.has_module_permission(request)
+        return runs_visible_to(request.user).filter(id=obj.run_id).exists()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -319,3 +424,55 @@ class QuestionAttemptAdmin(admin.ModelAdmin):
 
 
 figures.register_admin(admin.site)
+
+
+class EnrollmentInline(admin.TabularInline):
+    model = Enrollment
+    fields = ("user", "role", "source", "created_at")
+    readonly_fields = ("created_at",)
+    raw_id_fields = ("user",)
+    extra = 1
+
+
+class RunForm(forms.ModelForm):
+    class Meta:
+        model = Run
+        fields = (
+            "course", "slug", "title", "starts_at", "ends_at", "time_zone", "enrollment",
+            "join_code",
+        )  # fmt: skip
+
+
+@admin.register(Run)
+class RunAdmin(CourseScopedAdmin):
+    form = RunForm
+    list_display = (
+        "title",
+        "course",
+        "starts_at",
+        "ends_at",
+        "enrollment",
+        "learners",
+        "gradebook",
+    )
+    list_filter = ("course",)
+    inlines = [EnrollmentInline]
+    prepopulated_fields = {"slug": ("title",)}
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("course",) if obj is not None and obj.is_default else ()
+
+    @admin.display(description="Learners")
+    def learners(self, run: Run) -> int:
+        return run.enrollments.filter(role=Enrollment.Role.LEARNER).count()
+
+    @admin.display(description="Gradebook")
+    def gradebook(self, run: Run) -> str:
+        url = reverse("admin:exercises_run_gradebook", args=[run.pk])
+        return format_html('<a href="{}">Gradebook</a>', url)
+
+    def save_model(self, request: HttpRequest, obj: Run, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change and not request.user.is_superuser:
+            # Whoever opens a run teaches it.
+            enroll(user=request.user, run=obj, role=Enrollment.Role.INSTRUCTOR)

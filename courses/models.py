@@ -103,6 +103,10 @@ class QuestionAttempt(models.Model):
     numeric_answer = models.FloatField(null=True, blank=True)
     score = models.FloatField(default=0.0)
     is_correct = models.BooleanField(default=False)
+    # The run the learner answered in (their course's default run unless enrolled elsewhere).
+    run = models.ForeignKey(
+        "Run", on_delete=models.PROTECT, related_name="question_attempts", null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -110,6 +114,11 @@ class QuestionAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.question}: {self.score:.2f}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.run_id is None:
+            self.run_id = default_run_id(self.question.lesson.course_id)
+        super().save(*args, **kwargs)
 
 
 class LessonRead(models.Model):
@@ -126,6 +135,109 @@ class LessonRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} read {self.lesson}"
+
+
+class Run(models.Model):
+    """One offering of a course (e.g. "Spring 2027"): its learners, staff, dates and rules.
+
+    The content is shared by every run of the course. Each course has one default run,
+    open to anyone: self-paced learners work there without enrolling.
+    """
+
+    class Enrollment(models.TextChoices):
+        OPEN = "open", "Open: anyone signed in may join"
+        CODE = "code", "With a join code"
+        LMS = "lms", "Only through the LMS (LTI launch or roster sync)"
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="runs")
+    slug = models.SlugField()
+    title = models.CharField(max_length=200)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    is_default = models.BooleanField(
+        default=False, editable=False, help_text="The self-paced run every learner is in."
+    )
+    enrollment = models.CharField(max_length=4, choices=Enrollment.choices, default=Enrollment.CODE)
+    join_code = models.CharField(
+        max_length=40, blank=True, help_text="Learners type it on the course page to join."
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        help_text="Due dates are shown in this zone, e.g. Europe/Berlin.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["course", "-is_default", "-starts_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "slug"], name="run_slug_unique_in_course"),
+            models.UniqueConstraint(
+                fields=["course"],
+                condition=models.Q(is_default=True),
+                name="one_default_run_per_course",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course.title}: {self.title}"
+
+    def clean(self) -> None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        from django.core.exceptions import ValidationError
+
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationError(
+                {"time_zone": f"“{self.time_zone}” is not a time zone; use e.g. Europe/Berlin."}
+            ) from None
+        if self.enrollment == self.Enrollment.CODE and not self.join_code.strip():
+            raise ValidationError({"join_code": "Give a join code, or choose another enrollment."})
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "The run must end after it starts."})
+
+
+class Enrollment(models.Model):
+    """A person's place in a run: learner, teaching assistant or instructor."""
+
+    class Role(models.TextChoices):
+        LEARNER = "learner", "Learner"
+        TA = "ta", "Teaching assistant"
+        INSTRUCTOR = "instructor", "Instructor"
+
+    class Source(models.TextChoices):
+        OPEN = "open", "Joined an open run"
+        CODE = "code", "Joined with the code"
+        LMS = "lms", "Through the LMS"
+        STAFF = "staff", "Added by staff"
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="enrollments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.LEARNER)
+    source = models.CharField(max_length=5, choices=Source.choices, default=Source.STAFF)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["run", "role", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "user"], name="one_enrollment_per_run")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.run} as {self.get_role_display()}"
+
+
+def default_run_id(course_id: int) -> int | None:
+    """Return the id of the course's default run (made with the course), or None."""
+    return (
+        Run.objects.filter(course_id=course_id, is_default=True)
+        .values_list("id", flat=True)
+        .first()
+    )
 
 
 from .figures import Figure  # noqa: E402, F401 - the model lives with the rest of figure support

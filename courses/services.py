@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from .models import Lesson, LessonRead, Question, QuestionAttempt
 from .numeric import is_close, learner_seed, numeric_instance
+from .runs import current_run
 
 # The largest number a learner can type that we still compare; beyond it is a typo.
 MAX_NUMERIC_MAGNITUDE = 1e300
@@ -66,6 +67,7 @@ def answer_question(
         return QuestionAttempt.objects.create(
             user=user,
             question=question,
+            run=current_run(user, question.lesson.course),
             numeric_answer=numeric_answer,
             score=1.0 if correct else 0.0,
             is_correct=correct,
@@ -80,7 +82,11 @@ def answer_question(
         raise ValidationError("Choose exactly one answer.")
     score = score_choices(question, chosen_ids)
     attempt = QuestionAttempt.objects.create(
-        user=user, question=question, score=score, is_correct=score >= 1.0
+        user=user,
+        question=question,
+        score=score,
+        is_correct=score >= 1.0,
+        run=current_run(user, question.lesson.course),
     )
     attempt.chosen.set(chosen_ids)
     return attempt

@@ -30,9 +30,12 @@ class QuestionStats:
         return self.first_try_correct / self.learners if self.learners else None
 
 
-def question_stats(question: Question) -> QuestionStats:
-    """Return how often each option was chosen and how many learners were right at first try."""
+def question_stats(question: Question, runs=None) -> QuestionStats:
+    """Return how often each option was chosen and how many learners were right at first try
+    (in `runs` only, if given)."""
     attempts = QuestionAttempt.objects.filter(question=question)
+    if runs is not None:
+        attempts = attempts.filter(run__in=runs)
     stats = QuestionStats(question=question, attempts=attempts.count())
     first_by_user: dict[int, bool] = {}
     for user_id, correct in attempts.order_by("created_at", "id").values_list(
@@ -41,7 +44,9 @@ def question_stats(question: Question) -> QuestionStats:
         first_by_user.setdefault(user_id, correct)
     stats.learners = len(first_by_user)
     stats.first_try_correct = sum(first_by_user.values())
-    chosen = QuestionAttempt.chosen.through.objects.filter(questionattempt__question=question)
+    chosen = QuestionAttempt.chosen.through.objects.filter(
+        questionattempt__in=attempts.values("id")
+    )
     counts: dict[int, int] = {}
     for choice_id in chosen.values_list("choice_id", flat=True):
         counts[choice_id] = counts.get(choice_id, 0) + 1

@@ -20,8 +20,8 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 from django_ace import AceWidget
 
-from courses.admin import KeepLearnerWorkAdmin, MarkdownPreviewTextarea, NormalisedTextForm
-from courses.models import Course
+from courses.admin import CourseScopedAdmin, MarkdownPreviewTextarea, NormalisedTextForm
+from courses.runs import runs_visible_to
 from exercises.authoring import (
     CheckState,
     check_state,
@@ -33,7 +33,7 @@ from exercises.authoring import (
     unpublish_exercise,
 )
 from exercises.models import Exercise, KnownMistake, MistakeVariant, Submission
-from exercises.stats import exercise_stats, gradebook_csv
+from exercises.stats import exercise_stats
 
 
 def code_widget(height: str = "260px") -> AceWidget:
@@ -213,7 +213,8 @@ def render_check_report(exercise: Exercise) -> str:
 
 
 @admin.register(Exercise)
-class ExerciseAdmin(KeepLearnerWorkAdmin):
+class ExerciseAdmin(CourseScopedAdmin):
+    course_field = "lesson__course"
     form = ExerciseForm
     change_form_template = "admin/exercises/exercise/change_form.html"
     inlines = [KnownMistakeInline]
@@ -314,17 +315,12 @@ class ExerciseAdmin(KeepLearnerWorkAdmin):
                 wrap(self.stats_view),
                 name="exercises_exercise_stats",
             ),
-            path(
-                "gradebook/<int:course_id>.csv",
-                wrap(self.gradebook_view),
-                name="exercises_exercise_gradebook",
-            ),
             *super().get_urls(),
         ]
 
     def check_view(self, request: HttpRequest, exercise_id: int) -> HttpResponse:
         """Queue the reference check of one exercise (the button on its change page)."""
-        exercise = get_object_or_404(Exercise, pk=exercise_id)
+        exercise = get_object_or_404(self.get_queryset(request), pk=exercise_id)
         if not self.has_change_permission(request, exercise):
             raise PermissionDenied
         request_reference_check(exercises=[exercise])
@@ -333,7 +329,7 @@ class ExerciseAdmin(KeepLearnerWorkAdmin):
 
     def check_status_view(self, request: HttpRequest, exercise_id: int) -> HttpResponse:
         """Return the reference-check panel alone, for the change page to refresh."""
-        exercise = get_object_or_404(Exercise, pk=exercise_id)
+        exercise = get_object_or_404(self.get_queryset(request), pk=exercise_id)
         if not self.has_view_permission(request, exercise):
             raise PermissionDenied
         response = HttpResponse(render_check_report(exercise))
@@ -342,30 +338,17 @@ class ExerciseAdmin(KeepLearnerWorkAdmin):
 
     def stats_view(self, request: HttpRequest, exercise_id: int) -> HttpResponse:
         """Show pass rate, attempts until pass, grading time, misconceptions, failing parts."""
-        if not request.user.has_perm("exercises.view_submission"):
-            raise PermissionDenied
-        exercise = get_object_or_404(Exercise.objects.select_related("lesson"), pk=exercise_id)
+        exercise = get_object_or_404(
+            self.get_queryset(request).select_related("lesson"), pk=exercise_id
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": f"Statistics: {exercise.slug}",
             "exercise": exercise,
-            "stats": exercise_stats(exercise),
+            "stats": exercise_stats(exercise, runs=runs_visible_to(request.user)),
         }
         return TemplateResponse(request, "admin/exercises/exercise/stats.html", context)
-
-    def gradebook_view(self, request: HttpRequest, course_id: int) -> HttpResponse:
-        """Download the course's gradebook: one row per learner, best score per item."""
-        user = request.user
-        if not (
-            user.has_perm("exercises.view_submission")
-            and user.has_perm("courses.view_questionattempt")
-        ):
-            raise PermissionDenied
-        course = get_object_or_404(Course, pk=course_id)
-        response = HttpResponse(gradebook_csv(course), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="gradebook-{course.slug}.csv"'
-        return response
 
 
 # Submissions -------------------------------------------------------------------------------------
@@ -378,16 +361,28 @@ class SubmissionAdmin(admin.ModelAdmin):
     """Learners' submissions: read-only, with a bulk regrade."""
 
     list_display = (
-        "id", "user", "exercise", "kind", "status", "fault", "score", "misconception_slug",
-        "created_at", "graded_at",
+        "id", "user", "exercise", "run", "kind", "status", "fault", "score", "late_penalty",
+        "misconception_slug", "created_at", "graded_at",
     )  # fmt: skip
     # "Fault: platform" lists what to regrade after an outage the sweeper gave up on.
     list_filter = ("exercise", "status", "fault", "kind",
                    ("user", admin.RelatedOnlyFieldListFilter), "created_at")  # fmt: skip
     search_fields = ("user__username", "user__email")
     date_hierarchy = "created_at"
-    list_select_related = ("user", "exercise")
+    list_select_related = ("user", "exercise", "run")
     actions = ["regrade"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Submission]:
+        # Only the learners of one's own runs (all for a superuser).
+        return super().get_queryset(request).filter(run__in=runs_visible_to(request.user))
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser or runs_visible_to(request.user).exists()
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return self.has_module_permission(request)
+        return runs_visible_to(request.user).filter(id=obj.run_id).exists()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -399,8 +394,12 @@ class SubmissionAdmin(admin.ModelAdmin):
         return False
 
     def has_regrade_permission(self, request: HttpRequest) -> bool:
-        """Regrading is for whoever may author exercises."""
-        return request.user.has_perm("exercises.change_exercise")
+        """Regrading is for whoever may author exercises (an instructor, not a TA)."""
+        from courses.runs import taught_courses
+
+        return request.user.has_perm("exercises.change_exercise") and (
+            request.user.is_superuser or taught_courses(request.user, instructor_only=True).exists()
+        )
 
     @admin.action(description="Regrade selected submissions", permissions=["regrade"])
     def regrade(self, request: HttpRequest, queryset: QuerySet[Submission]) -> HttpResponse:
@@ -446,3 +445,6 @@ class SubmissionAdmin(admin.ModelAdmin):
             "finished": counts["done"] == len(statuses),
         }
         return TemplateResponse(request, "admin/exercises/submission/regrade.html", context)
+
+
+from exercises import admin_runs  # noqa: E402,F401  (registers runs' policies and gradebooks)

@@ -13,6 +13,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from exercises.models import Exercise, Submission
+from exercises.policies import SubmissionRefused, results_withheld
 from exercises.schemas import Error, SubmissionCreated, SubmissionIn, SubmissionOut
 from exercises.services import (
     SubmissionRateLimited,
@@ -69,6 +70,14 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
 def rate_limited(request: HttpRequest, exc: SubmissionRateLimited) -> HttpResponse:
     response = api.create_response(request, {"detail": str(exc)}, status=429)
     response["Retry-After"] = str(exc.retry_after_s)
+    return response
+
+
+@api.exception_handler(SubmissionRefused)
+def refused_by_policy(request: HttpRequest, exc: SubmissionRefused) -> HttpResponse:
+    response = api.create_response(request, {"detail": str(exc)}, status=exc.status)
+    if exc.retry_after_s is not None:
+        response["Retry-After"] = str(exc.retry_after_s)
     return response
 
 
@@ -139,6 +148,11 @@ def submission_url(submission_id: int) -> str:
 @api.post(
     "/exercises/{slug}/submissions",
     response={202: SubmissionCreated, 400: Error, 401: Error, 403: Error, 404: Error, 429: Error},
+    description=(
+        "A graded submission (kind submit) may be refused by the exercise's policy in the "
+        "learner's run: 403 past a closed due date or with no submissions left, 429 with "
+        "Retry-After during the cooldown. Runs of the examples are always taken."
+    ),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -209,6 +223,15 @@ def read_submission(
         # Someone else's submission is "not found", never "forbidden": ids reveal nothing.
         raise HttpError(404, f"There is no submission {submission_id} of yours.")
     message, retrying = status_message(submission)
+    tests = submission.tests
+    score = submission.score if submission.is_final else None
+    misconception = submission.misconception or None
+    if submission.is_final and results_withheld(submission):
+        # Until the due date: the examples only, no score (the item's release rule).
+        tests = [t for t in tests if t.get("visible")]
+        score = None
+        misconception = None
+        message = "Hidden-case results and the score are shown after the due date."
     return Status(
         200,
         {
@@ -216,16 +239,16 @@ def read_submission(
             "exercise": submission.exercise.slug,
             "kind": submission.kind,
             "status": submission.status,
-            "score": submission.score if submission.is_final else None,
+            "score": score,
             "tests": [
                 {
                     "name": t.get("name", ""),
                     "passed": bool(t.get("passed")),
                     "message": t.get("message", ""),
                 }
-                for t in submission.tests
+                for t in tests
             ],
-            "misconception": submission.misconception or None,
+            "misconception": misconception,
             "message": message,
             "retrying": retrying,
             "fault": submission.fault or None,

@@ -7,26 +7,33 @@ writes from `courses.services`.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from courses import selectors, services
+from courses import runs, selectors, services
 from courses.forms import answer_form, first_error
+from courses.models import Run
 from courses.numeric import QuestionCodeError
 from exercises import outline
+from exercises.policies import deadlines_by_exercise
 
 
 def course(request: HttpRequest, course_slug: str) -> HttpResponse:
     """Show a course's outline, the learner's progress and where to continue; public."""
     course = selectors.get_course(request.user, course_slug)
+    run = runs.current_run(request.user, course)
     lessons = outline.course_outline(request.user, course)
-    items = outline.outline_items(request.user, lessons)
+    items = outline.outline_items(request.user, lessons, run)
     done = {(item.kind, item.url): item.done for item in items}
+    due = deadlines_by_exercise(run)
     for lesson in lessons:
         lesson.is_read = done.get(("lesson", lesson.get_absolute_url()), False)
+        for exercise in lesson.open_exercises:
+            exercise.due = due.get(exercise.id, "")
     return render(
         request,
         "courses/course.html",
@@ -34,10 +41,32 @@ def course(request: HttpRequest, course_slug: str) -> HttpResponse:
             "course": course,
             "lessons": lessons,
             "items": items,
-            "progress": outline.progress(user=request.user, course=course),
+            "progress": outline.progress(user=request.user, course=course, run=run),
             "next_item": outline.continue_item(request.user, course, items),
+            "run": run,
+            "can_join": run.is_default
+            and Run.objects.filter(course=course, is_default=False)
+            .exclude(enrollment=Run.Enrollment.LMS)
+            .exists(),
         },
     )
+
+
+@require_POST
+def join_run(request: HttpRequest, course_slug: str) -> HttpResponse:
+    """Enroll the signed-in learner in a run of the course by its join code (or open run)."""
+    course = selectors.get_course(request.user, course_slug)
+    if not request.user.is_authenticated:
+        return redirect_to_login(course.get_absolute_url())
+    try:
+        enrollment = runs.join_run(
+            user=request.user, course=course, code=request.POST.get("code", "")[:40]
+        )
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, f"You are in {enrollment.run.title}.")
+    return redirect(course.get_absolute_url())
 
 
 def _lesson_context(request: HttpRequest, lesson, questions) -> dict:

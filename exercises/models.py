@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from courses.models import Lesson
+from courses.models import Lesson, Run, default_run_id
 from grader.grading import DEFAULT_ATOL, DEFAULT_MEMORY_MB, DEFAULT_RTOL, DEFAULT_TIME_LIMIT_MS
 
 
@@ -128,6 +128,12 @@ class Submission(models.Model):
     duration_ms = models.FloatField(null=True, blank=True)
     # Times the grading was (re)started: infrastructure retries, never learner attempts.
     deliveries = models.PositiveIntegerField(default=0)
+    # The run it was made in, and the late penalty (a fraction of the score) it was accepted
+    # with: lateness is judged when the submission is accepted, never when it is graded.
+    run = models.ForeignKey(
+        Run, on_delete=models.PROTECT, related_name="submissions", null=True, blank=True
+    )
+    late_penalty = models.FloatField(default=0.0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     graded_at = models.DateTimeField(null=True, blank=True)
@@ -139,6 +145,11 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.exercise} by {self.user}: {self.status}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.run_id is None:
+            self.run_id = default_run_id(self.exercise.lesson.course_id)
+        super().save(*args, **kwargs)
 
     @property
     def is_final(self) -> bool:
@@ -160,3 +171,69 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"API token of {self.user}"
+
+
+class ItemPolicy(models.Model):
+    """An exercise's deadline and rules in one run. Without one, the exercise is self-paced."""
+
+    class Late(models.TextChoices):
+        CLOSED = "closed", "Closed after the due date"
+        PENALTY = "penalty", "Accepted with a penalty per day late"
+
+    class HiddenResults(models.TextChoices):
+        IMMEDIATELY = "immediately", "Immediately"
+        AFTER_DUE = "after_due", "Only after the due date"
+
+    class Counting(models.TextChoices):
+        BEST = "best", "Best submission"
+        LAST = "last", "Last submission"
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="policies")
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="policies")
+    due_at = models.DateTimeField(null=True, blank=True)
+    late = models.CharField(max_length=7, choices=Late.choices, default=Late.CLOSED)
+    penalty_per_day = models.FloatField(
+        default=0.1, help_text="Fraction of the score lost per started day late (0.1 = 10 %)."
+    )
+    max_submissions = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Graded submissions allowed; empty: no limit."
+    )
+    cooldown_s = models.PositiveIntegerField(
+        default=0, help_text="Seconds to wait between graded submissions."
+    )
+    hidden_results = models.CharField(
+        max_length=11, choices=HiddenResults.choices, default=HiddenResults.IMMEDIATELY
+    )
+    counting = models.CharField(max_length=4, choices=Counting.choices, default=Counting.BEST)
+
+    class Meta:
+        ordering = ["run", "due_at", "id"]
+        verbose_name_plural = "item policies"
+        constraints = [
+            models.UniqueConstraint(fields=["run", "exercise"], name="one_policy_per_run_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exercise} in {self.run}"
+
+
+class GradeOverride(models.Model):
+    """A grade set by staff for one learner and item in a run; every change is kept (audit)."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="grade_overrides")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grade_overrides"
+    )
+    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="overrides")
+    score = models.FloatField(help_text="0 to 1; replaces the computed grade.")
+    reason = models.TextField()
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="grade_overrides_set"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.exercise}: {self.score:.2f} ({self.reason[:40]})"

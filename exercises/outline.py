@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, QuerySet
 
-from courses.models import Course, Lesson, LessonRead, Question, QuestionAttempt
+from courses.models import Course, Lesson, LessonRead, Question, QuestionAttempt, Run
+from courses.runs import current_run
 from exercises.models import Exercise, Submission
 
 
@@ -41,8 +42,16 @@ class OutlineItem:
     lesson_id: int
 
 
-def outline_items(user: AbstractBaseUser, lessons: list[Lesson]) -> list[OutlineItem]:
-    """Flatten the outline into lesson, its questions, its exercises, in course order."""
+def outline_items(
+    user: AbstractBaseUser, lessons: list[Lesson], run: Run | None = None
+) -> list[OutlineItem]:
+    """Flatten the outline into lesson, its questions, its exercises, in course order.
+
+    Questions and exercises count as done in the learner's run (`run`, else their current
+    run of the lessons' course); a lesson read is read in every run.
+    """
+    if run is None and lessons:
+        run = current_run(user, lessons[0].course)
     read: set[int] = set()
     correct: set[int] = set()
     passed: set[int] = set()
@@ -55,12 +64,13 @@ def outline_items(user: AbstractBaseUser, lessons: list[Lesson]) -> list[Outline
         )
         correct = set(
             QuestionAttempt.objects.filter(
-                user=user, question__lesson_id__in=lesson_ids, is_correct=True
+                user=user, run=run, question__lesson_id__in=lesson_ids, is_correct=True
             ).values_list("question_id", flat=True)
         )
         passed = set(
             Submission.objects.filter(
                 user=user,
+                run=run,
                 exercise__lesson_id__in=lesson_ids,
                 kind=Submission.Kind.SUBMIT,
                 status=Submission.Status.PASSED,
@@ -133,15 +143,19 @@ class Progress:
         return self.lessons_total + self.questions_total + self.exercises_total
 
 
-def progress(*, user: AbstractBaseUser, course: Course) -> Progress:
-    """Count what `user` has done in `course`: lessons read, questions right, exercises passed."""
+def progress(*, user: AbstractBaseUser, course: Course, run: Run | None = None) -> Progress:
+    """Count what `user` has done in `course` (in `run`, else their current run): lessons
+    read, questions right, exercises passed."""
+    run = run or current_run(user, course)
     lessons = Lesson.objects.filter(course=course)
     questions = Question.objects.filter(lesson__course=course)
     exercises = Exercise.objects.filter(lesson__course=course, published=True)
     if user.is_authenticated:
         lessons_read = LessonRead.objects.filter(user=user, lesson__course=course).count()
         questions_correct = (
-            QuestionAttempt.objects.filter(user=user, question__in=questions, is_correct=True)
+            QuestionAttempt.objects.filter(
+                user=user, run=run, question__in=questions, is_correct=True
+            )
             .values("question")
             .distinct()
             .count()
@@ -149,6 +163,7 @@ def progress(*, user: AbstractBaseUser, course: Course) -> Progress:
         exercises_passed = (
             Submission.objects.filter(
                 user=user,
+                run=run,
                 exercise__in=exercises,
                 kind=Submission.Kind.SUBMIT,
                 status=Submission.Status.PASSED,

@@ -19,8 +19,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from courses.runs import current_run
 from exercises import live_status, tasks
 from exercises.models import ApiToken, Exercise, Submission
+from exercises.policies import check_submission
 
 if TYPE_CHECKING:
     from grader.grading import Verdict
@@ -125,18 +127,30 @@ def submit_solution(
     """Record a learner's code as QUEUED and enqueue its grading once the row is committed.
 
     Raises ValidationError for code we cannot grade, Exercise.DoesNotExist for an exercise
-    closed to `user`, and SubmissionRateLimited past the per-learner rate limit.
+    closed to `user`, SubmissionRateLimited past the per-learner rate limit, and
+    policies.SubmissionRefused for a graded submission the item's policy in the learner's run
+    does not take (past due, limit reached, cooldown). "Run examples" is always free.
     """
     validate_code(code)
     if not exercise_is_open_to(exercise, user):
         raise Exercise.DoesNotExist(f"No exercise {exercise.slug!r} is open to this learner.")
+    run = current_run(user, exercise.lesson.course)
     with transaction.atomic():
         # Inside the write transaction: SQLite's IMMEDIATE transactions serialise a learner's
         # parallel requests, so the limit is exact there; PostgreSQL may let a learner's
         # simultaneous requests overshoot it by the few in flight, which is harmless.
         check_submission_rate(user=user)
+        penalty = 0.0
+        if kind == Submission.Kind.SUBMIT:
+            penalty = check_submission(user=user, run=run, exercise=exercise)
         submission = Submission.objects.create(
-            user=user, exercise=exercise, code=code, kind=kind, status=Submission.Status.QUEUED
+            user=user,
+            exercise=exercise,
+            code=code,
+            kind=kind,
+            status=Submission.Status.QUEUED,
+            run=run,
+            late_penalty=penalty,
         )
         tasks.grade_submission.delay_on_commit(submission.id)
     return submission
@@ -201,6 +215,9 @@ def record_grading_result(*, submission_id: int, verdict: Verdict, exercise_vers
     )
     if updated:
         live_status.submissions_changed([submission_id])
+        from exercises.grade_events import announce_graded_submission
+
+        announce_graded_submission(submission_id)
     return updated == 1
 
 

@@ -45,13 +45,17 @@ def grading_ms(submission: Submission) -> float | None:
     return submission.duration_ms
 
 
-def exercise_stats(exercise: Exercise) -> ExerciseStats:
-    """Return pass rate, attempts until pass, grading time, misconceptions, failing parts."""
+def exercise_stats(exercise: Exercise, runs=None) -> ExerciseStats:
+    """Return pass rate, attempts until pass, grading time, misconceptions, failing parts
+    (of the submissions in `runs` only, if given)."""
     stats = ExerciseStats(exercise=exercise)
+    submitted = Submission.objects.filter(
+        exercise=exercise, kind=Submission.Kind.SUBMIT, status__in=Submission.FINAL
+    )
+    if runs is not None:
+        submitted = submitted.filter(run__in=runs)
     submissions = list(
-        Submission.objects.filter(
-            exercise=exercise, kind=Submission.Kind.SUBMIT, status__in=Submission.FINAL
-        )
+        submitted
         # Failures on our side never count as a learner's attempt.
         .exclude(status=Submission.Status.ERROR, fault=Submission.Fault.PLATFORM)
         .order_by("created_at", "id")

@@ -24,6 +24,7 @@ urlpatterns = [
         name="answer_question",
     ),
     path("courses/<slug:course_slug>/", course_pages.course, name="course"),
+    path("courses/<slug:course_slug>/join/", course_pages.join_run, name="join_run"),
     path("courses/<slug:course_slug>/<slug:lesson_slug>/", course_pages.lesson, name="lesson"),
     path(
         "courses/<slug:course_slug>/<slug:lesson_slug>/read/",

@@ -14,11 +14,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from courses.runs import current_run
 from exercises.outline import visible_exercises
 from grader.compare import SCALE_ATOL
 
 from .forms import SolutionForm
 from .models import ApiToken, Exercise, Submission
+from .policies import SubmissionRefused, deadline_for, mark_withheld
 from .services import (
     SubmissionRateLimited,
     regenerate_api_token,
@@ -73,6 +75,8 @@ def _page(
             code = history[0].code
     if code is None:
         code = exercise.starter_code
+    mark_withheld([s for s in (*history, shown) if s is not None])
+    run = current_run(request.user, exercise.lesson.course)
     return render(
         request,
         "exercises/exercise.html",
@@ -85,6 +89,8 @@ def _page(
             "shown": shown,
             "error": error,
             "scale_atol": SCALE_ATOL,
+            "run": run,
+            "deadline": deadline_for(run, exercise),
         },
         status=status,
     )
@@ -119,6 +125,8 @@ def exercise(request: HttpRequest, exercise_slug: str) -> HttpResponse:
                 "your code is still in the editor."
             )
             status, retry_after_s = 429, exc.retry_after_s
+        except SubmissionRefused as exc:
+            error, status, retry_after_s = str(exc), exc.status, exc.retry_after_s
         except Exercise.DoesNotExist:
             raise Http404("This exercise is not open.") from None
     if error:
@@ -151,6 +159,7 @@ def exercise_submission_result(
     """Return the rendered verdict of one of the learner's own submissions (HTML fragment)."""
     exercise = get_object_or_404(visible_exercises(request.user), slug=exercise_slug)
     submission = _own_submission(request, exercise, str(submission_id))
+    mark_withheld([submission])
     return render(request, "exercises/_result.html", {"shown": submission, "exercise": exercise})
 
 

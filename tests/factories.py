@@ -8,7 +8,9 @@ from itertools import count
 
 from django.contrib.auth.models import User
 
-from courses.models import Choice, Course, Lesson, Question
+from accounts.demo import ensure_instructors_group
+from courses.models import Choice, Course, Enrollment, Lesson, Question, Run
+from courses.runs import default_run, enroll
 from exercises.models import Exercise, KnownMistake
 
 _serial = count(1)
@@ -177,3 +179,26 @@ def make_small_course(slug: str = "small") -> SmallCourse:
     numeric = make_numeric_question(first, "numeric", order=3)
     exercise = make_exercise(second, "add-one")
     return SmallCourse(course, [first, second], single, multiple, numeric, exercise)
+
+
+def make_staff(
+    course: Course | None = None,
+    username: str | None = None,
+    *,
+    role: str = Enrollment.Role.INSTRUCTOR,
+    run: Run | None = None,
+) -> User:
+    """Create a staff account in the Instructors group, teaching `run` (or `course`'s default
+    run) with `role` (instructor or TA)."""
+    user = make_user(username or f"staff{next(_serial)}", is_staff=True)
+    user.groups.add(ensure_instructors_group())
+    if run is not None or course is not None:
+        teach(user, course, role=role, run=run)
+    return user
+
+
+def teach(
+    user: User, course: Course | None, *, role: str = Enrollment.Role.INSTRUCTOR, run=None
+) -> None:
+    """Make `user` staff (`role`) of `run`, or of `course`'s default run."""
+    enroll(user=user, run=run or default_run(course), role=role)

@@ -59,10 +59,12 @@ INSTALLED_APPS = [
     "ninja",
     "csp",
     "axes",
+    "lti_tool",
     "accounts",
     "courses",
     "exercises",
     "grader",
+    "lti",
 ]
 
 MIDDLEWARE = [
@@ -254,11 +256,24 @@ if not DEBUG:
     if env_bool("BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# LTI 1.3: state and nonces live in the default cache (the database: shared by every web
+# process); a launch's iat/exp may be this many seconds off; every call to a platform times out.
+LTI_CLOCK_SKEW_S = int(os.environ.get("LTI_CLOCK_SKEW_S", "60"))
+LTI_HTTP_TIMEOUT_S = float(os.environ.get("LTI_HTTP_TIMEOUT_S", "10"))
+# The grade passback retries with backoff (2, 4, ... s, at most 10 min apart) this many times.
+LTI_PASSBACK_MAX_RETRIES = int(os.environ.get("LTI_PASSBACK_MAX_RETRIES", "12"))
+
 # Celery beat runs the sweeper: submissions stuck in QUEUED/RUNNING are re-enqueued.
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-submissions": {
         "task": "exercises.tasks.sweep_stuck_submissions",
         "schedule": SWEEP_EVERY_S,
         "options": {"queue": "live", "expires": SWEEP_EVERY_S},
+    },
+    # Scores the LMS could not take yet (down past the task's retries) are sent again.
+    "resend-pending-lti-scores": {
+        "task": "lti.tasks.resend_pending_scores",
+        "schedule": 300,
+        "options": {"queue": "bulk", "expires": 300},
     },
 }

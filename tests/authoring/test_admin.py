@@ -16,6 +16,7 @@ from exercises.authoring import CheckState, check_state, publish_exercise
 from exercises.models import Exercise, Submission
 from exercises.services import submit_solution
 from tests.authoring.conftest import CASES, MISTAKE_NO_PLUS_ONE, REFERENCE
+from tests.factories import teach
 
 pytestmark = pytest.mark.django_db
 
@@ -38,9 +39,10 @@ def lesson() -> Lesson:
 
 
 @pytest.fixture
-def instructor() -> User:
+def instructor(lesson: Lesson) -> User:
     user = User.objects.create_user("teacher", password="pw", is_staff=True)
     user.groups.add(ensure_instructors_group())
+    teach(user, lesson.course)
     return user
 
 

@@ -19,6 +19,7 @@ from courses.models import Course, Lesson
 from exercises.authoring import CheckState, check_state
 from exercises.models import Exercise
 from tests.authoring.conftest import CASES, MISTAKE_NO_PLUS_ONE, REFERENCE
+from tests.factories import teach
 from tests.services import chromium_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -57,6 +58,7 @@ def test_instructor_authors_an_exercise_in_the_browser(
     lesson = Lesson.objects.create(course=course, slug="l", title="Lesson", body="Text.")
     instructor = User.objects.create_user("teacher", password=PASSWORD, is_staff=True)
     instructor.groups.add(ensure_instructors_group())
+    teach(instructor, course)
     base = live_server.url
 
     page.goto(f"{base}/admin/login/?next=/admin/exercises/exercise/add/")

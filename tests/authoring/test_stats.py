@@ -10,10 +10,13 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from accounts.demo import ensure_instructors_group
-from courses.models import Choice, Course, Lesson, Question, QuestionAttempt
+from courses.models import Choice, Course, Enrollment, Lesson, Question, QuestionAttempt
+from courses.runs import default_run
 from courses.stats import question_stats
+from exercises.gradebook import run_gradebook_csv
 from exercises.models import Exercise, KnownMistake, Submission
 from exercises.stats import exercise_stats, gradebook_csv
+from tests.factories import teach
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +132,7 @@ def test_gradebook_csv(world: dict[str, Any]) -> None:
 def test_statistics_pages_for_instructors(world: dict[str, Any]) -> None:
     instructor = User.objects.create_user("teacher", is_staff=True)
     instructor.groups.add(ensure_instructors_group())
+    teach(instructor, world["course"], role=Enrollment.Role.TA)  # a TA sees the numbers too
     client = Client()
     client.force_login(instructor)
     page = client.get(f"/admin/exercises/exercise/{world['exercise'].pk}/stats/")
@@ -137,12 +141,20 @@ def test_statistics_pages_for_instructors(world: dict[str, Any]) -> None:
     assert "2 of 3 learners (67%)" in text and "35.0 ms" in text and "Mistake one (m1)" in text
     page = client.get(f"/admin/courses/question/{world['question'].pk}/stats/")
     assert "1 of 3 (33%)" in page.content.decode()
-    csv = client.get(f"/admin/exercises/exercise/gradebook/{world['course'].pk}.csv")
+    run = default_run(world["course"])
+    csv = client.get(f"/admin/exercises/itempolicy/gradebook/{run.pk}.csv")
     assert csv["Content-Type"].startswith("text/csv")
-    assert csv.content.decode() == gradebook_csv(world["course"])
-    # Staff without the Instructors' permissions see none of it.
+    assert csv.content.decode() == run_gradebook_csv(run)
+    assert csv.content.decode().splitlines()[1:] == [
+        "alice,2,1,,1,",
+        "bob,2,1,,1,",
+        "carol,0.5,0,,0.5,",
+        "dave,0,,,,",
+    ]
+    # Staff who teach no run of the course see none of it, even with the group's permissions.
     bare = User.objects.create_user("bare", is_staff=True)
+    bare.groups.add(ensure_instructors_group())
     client.force_login(bare)
-    assert client.get(f"/admin/exercises/exercise/{world['exercise'].pk}/stats/").status_code == 403
-    csv = client.get(f"/admin/exercises/exercise/gradebook/{world['course'].pk}.csv")
-    assert csv.status_code == 403
+    assert client.get(f"/admin/exercises/exercise/{world['exercise'].pk}/stats/").status_code == 404
+    csv = client.get(f"/admin/exercises/itempolicy/gradebook/{run.pk}.csv")
+    assert csv.status_code == 404

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 
 from accounts.demo import ensure_instructors_group
-from tests.factories import make_small_course
+from tests.factories import make_small_course, teach
 from tests.services import chromium_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -62,6 +62,7 @@ def test_learner_and_admin_pages_show_no_csp_violation_and_tex_stays_math(
     User.objects.create_user("reader", password=PASSWORD)
     teacher = User.objects.create_user("teacher", password=PASSWORD, is_staff=True)
     teacher.groups.add(ensure_instructors_group())
+    teach(teacher, small.course)
     base = live_server.url
 
     # Learner pages.

@@ -6,7 +6,8 @@ from django.core.cache import cache
 from django.test import Client
 
 from accounts.demo import ensure_instructors_group
-from tests.factories import SmallCourse, make_small_course, make_user
+from courses.models import Course
+from tests.factories import SmallCourse, make_small_course, make_user, teach
 
 
 @pytest.fixture(autouse=True)
@@ -35,9 +36,11 @@ def alice(learner) -> Client:
 
 
 @pytest.fixture
-def instructor_client(db) -> Client:
+def instructor_client(db, small) -> Client:
     user = User.objects.create_user("teacher", password="pw", is_staff=True)
     user.groups.add(ensure_instructors_group())
+    for course in Course.objects.all():  # the courses the test made first (`small`)
+        teach(user, course)
     client = Client()
     client.force_login(user)
     return client

@@ -1,0 +1,123 @@
+"""Assignment and Grade Services: every grade change of a linked item goes to its line item.
+
+A grade change bumps the (target, learner) outbox row's version and enqueues a task after
+commit. The task sends the learner's *current* grade with the current time, so the newest
+score always wins; it marks the version it read as sent only after the LMS said yes, and a
+version already sent is never sent again (exactly once, however many tasks run).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.dispatch import receiver
+from django.utils import timezone
+from lti_tool.models import LtiUser
+from pylti1p3.grade import Grade
+from pylti1p3.service_connector import ServiceConnector
+
+from exercises.grade_events import grade_changed
+from exercises.gradebook import current_grade
+from lti.models import ContextRun, LinkTarget, ScoreOutbox
+from lti.protocol import http_session
+
+logger = logging.getLogger(__name__)
+AGS_SCOPES = [
+    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+]
+
+
+class TransientPassbackError(Exception):
+    """The LMS could not take the score now (down, 5xx, 429): try again later."""
+
+
+@receiver(grade_changed, dispatch_uid="lti.queue_passback")
+def queue_passback(sender: Any, run: Any, user_id: int, exercise: Any, **kwargs: Any) -> None:
+    """Queue the learner's grade for every LMS line item linked to this item in this run."""
+    contexts = ContextRun.objects.filter(run=run).values("context_id")
+    targets = LinkTarget.objects.filter(
+        exercise=exercise, resource_link__context__in=contexts
+    ).exclude(lineitem_url="")
+    for target in targets.select_related("resource_link__context__deployment"):
+        registration_id = target.resource_link.context.deployment.registration_id
+        lti_user = LtiUser.objects.filter(
+            registration_id=registration_id, auth_user_id=user_id
+        ).first()
+        if lti_user is None:
+            continue  # not an LMS learner: nothing to send
+        with transaction.atomic():
+            row, _ = ScoreOutbox.objects.get_or_create(
+                target=target, user_id=user_id, defaults={"lms_user_id": lti_user.sub}
+            )
+            ScoreOutbox.objects.filter(pk=row.pk).update(version=F("version") + 1)
+            from lti.tasks import PASSBACK_QUEUE, send_score
+
+            transaction.on_commit(
+                lambda pk=row.pk: send_score.apply_async((pk,), queue=PASSBACK_QUEUE)
+            )
+
+
+def send_pending_score(outbox_id: int) -> str:
+    """Send the current grade of one outbox row if a newer version waits; say what happened.
+
+    Raises TransientPassbackError when the LMS should be tried again later.
+    """
+    row = (
+        ScoreOutbox.objects.select_related(
+            "target__exercise",
+            "target__resource_link__context__deployment__registration",
+            "target__resource_link__context__unrolled__run",
+        )
+        .filter(pk=outbox_id)
+        .first()
+    )
+    if row is None or not row.pending:
+        return "nothing to send"
+    version = row.version
+    target = row.target
+    context = target.resource_link.context
+    run = context.unrolled.run
+    score = current_grade(run, row.user_id, target.exercise)
+    registration = context.deployment.registration.to_registration()
+    connector = ServiceConnector(registration, requests_session=http_session())
+    now = timezone.now()
+    grade = (
+        Grade()
+        .set_score_given(round(score or 0.0, 4))
+        .set_score_maximum(1)
+        .set_timestamp(now.isoformat(timespec="milliseconds"))
+        .set_activity_progress("Completed")
+        .set_grading_progress("FullyGraded")
+        .set_user_id(row.lms_user_id)
+    )
+    url = target.lineitem_url.split("?")[0].rstrip("/") + "/scores"
+    try:
+        response = connector.make_service_request(
+            AGS_SCOPES,
+            url,
+            is_post=True,
+            data=grade.get_value(),
+            content_type="application/vnd.ims.lis.v1.score+json",
+        )
+    except Exception as exc:  # requests errors, or the library's on any non-2xx answer
+        status = getattr(getattr(exc, "response", None), "status_code", None)
+        text = str(exc)
+        ScoreOutbox.objects.filter(pk=row.pk).update(
+            attempts=F("attempts") + 1, last_error=text[:1000]
+        )
+        if status == 409 or "409" in text:
+            # The LMS holds a score at least as new: ours is not newer; nothing to resend.
+            ScoreOutbox.objects.filter(pk=row.pk, version=version).update(sent_version=version)
+            return "conflict: the LMS has a newer score"
+        if status is not None and 400 <= status < 500 and status != 429:
+            return f"refused by the LMS ({status}): not retried"
+        raise TransientPassbackError(text) from exc
+    ScoreOutbox.objects.filter(pk=row.pk, sent_version__lt=version).update(
+        sent_version=version, sent_score=score, sent_at=now, last_error=""
+    )
+    logger.info("score %s sent for outbox %s (v%s): %s", score, row.pk, version, response)
+    return "sent"

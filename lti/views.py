@@ -1,0 +1,141 @@
+"""LTI 1.3 views: thin over lti.protocol (validation) and lti.accounts (what a launch does).
+
+A refused launch never signs anyone in and never answers 500: it ends on a page that says
+what went wrong and what to do.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib.auth import login as sign_in
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+from lti_tool.models import LtiLaunch
+from lti_tool.utils import get_launch_from_request, sync_data_from_launch
+from pylti1p3.deep_link_resource import DeepLinkResource
+from pylti1p3.lineitem import LineItem
+
+from exercises.outline import visible_exercises
+from lti.accounts import LaunchProblem, handle_resource_launch
+from lti.protocol import oidc_login, validated_launch
+
+logger = logging.getLogger(__name__)
+DEEP_LINK_SESSION_KEY = "lti-deep-link-launch"
+
+
+def refused(request: HttpRequest, problem: str, *, status: int = 403) -> HttpResponse:
+    return render(request, "lti/refused.html", {"problem": problem}, status=status)
+
+
+@csrf_exempt
+@xframe_options_exempt
+@require_http_methods(["GET", "POST"])
+def login(request: HttpRequest) -> HttpResponse:
+    """OIDC third-party login initiation: send the browser to the platform's auth URL."""
+    params = request.POST if request.method == "POST" else request.GET
+    target = params.get("target_link_uri")
+    if not target or not params.get("iss") or not params.get("login_hint"):
+        return refused(
+            request,
+            "This login request lacks iss, login_hint or target_link_uri: start from the link "
+            "in your LMS.",
+            status=400,
+        )
+    try:
+        return oidc_login(request).redirect(target)
+    except Exception as exc:  # the library raises plain exceptions for unknown platforms
+        logger.info("LTI login refused: %s", exc)
+        return refused(
+            request,
+            "Unrolled does not know this LMS (issuer or client id). Ask your LMS administrator "
+            "to register it with `python manage.py lti_add_platform`.",
+            status=400,
+        )
+
+
+@csrf_exempt
+@xframe_options_exempt
+@require_POST
+def launch(request: HttpRequest) -> HttpResponse:
+    """Resource link or deep linking launch: validate, sign in, enroll, land on the item."""
+    request.session.flush()  # whoever was signed in here, a launch starts afresh
+    try:
+        message = validated_launch(request)
+    except Exception as exc:
+        logger.info("LTI launch refused: %s", exc)
+        return refused(
+            request,
+            "The LMS's launch could not be verified (expired, tampered with, replayed, or not "
+            f"for this tool: {str(exc)[:200]}). Go back to your LMS and open the link again; "
+            "if it keeps failing, allow cookies for this site or open the link in a new tab.",
+        )
+    lti_launch = LtiLaunch(message)
+    sync_data_from_launch(lti_launch)
+    if not lti_launch.deployment.is_active:
+        return refused(
+            request,
+            "This LMS deployment is not activated in Unrolled yet. Ask the Unrolled "
+            "administrator to activate it (admin: LTI deployments).",
+        )
+    if lti_launch.is_deep_link_launch:
+        return deep_link_choice(request, lti_launch)
+    if not lti_launch.is_resource_launch:
+        return refused(request, "Unrolled only takes resource link and deep linking launches.")
+    try:
+        user, landing = handle_resource_launch(lti_launch)
+    except LaunchProblem as exc:
+        return refused(request, str(exc), status=400)
+    sign_in(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect(landing)
+
+
+def deep_link_choice(request: HttpRequest, lti_launch: LtiLaunch) -> HttpResponse:
+    """Show the instructor the lessons and exercises to add to the LMS."""
+    request.session[DEEP_LINK_SESSION_KEY] = lti_launch.get_launch_id()
+    exercises = visible_exercises(request.user).filter(
+        published=True, lesson__course__published=True
+    )
+    return render(request, "lti/deep_link.html", {"exercises": exercises})
+
+
+@xframe_options_exempt
+@require_POST
+def deep_link_return(request: HttpRequest) -> HttpResponse:
+    """Send the chosen items back to the LMS (auto-submitted, signed deep linking response)."""
+    launch_id = request.session.get(DEEP_LINK_SESSION_KEY)
+    if not launch_id:
+        return refused(request, "Your selection expired: open the selection from the LMS again.")
+    try:
+        lti_launch = get_launch_from_request(request, launch_id)
+    except Exception:
+        return refused(request, "Your selection expired: open the selection from the LMS again.")
+    chosen = visible_exercises(request.user).filter(
+        published=True, slug__in=request.POST.getlist("exercise")[:50]
+    )
+    resources = [deep_link_resource(request, exercise) for exercise in chosen]
+    if not resources:
+        return refused(request, "Choose at least one exercise.", status=400)
+    del request.session[DEEP_LINK_SESSION_KEY]
+    return lti_launch.deep_link_response(resources)
+
+
+def deep_link_resource(request: HttpRequest, exercise: Any) -> DeepLinkResource:
+    url = request.build_absolute_uri(exercise.get_absolute_url())
+    line_item = (
+        LineItem()
+        .set_score_maximum(1)
+        .set_label(exercise.title)
+        .set_resource_id(f"exercise:{exercise.slug}")
+    )
+    return (
+        DeepLinkResource()
+        .set_url(url)
+        .set_title(exercise.title)
+        .set_custom_params({"unrolled_target": exercise.get_absolute_url()})
+        .set_lineitem(line_item)
+    )
