@@ -110,4 +110,86 @@ def make_cases():
                 ),
             ],
         },
+        {
+            "name": "clipping on every update, a larger learning rate",
+            "visible": False,
+            "args": [
+                TEXT[:200],
+                _run(
+                    hidden_size=12,
+                    seq_length=12,
+                    learning_rate=3.0,
+                    max_norm=0.05,
+                    num_steps=25,
+                    seed=8,
+                    temperatures=[0.6, 1.2],
+                    sample_length=20,
+                    target_loss=2.9,
+                ),
+            ],
+        },
+        {
+            "name": "no update is clipped (max_norm above every gradient norm)",
+            "visible": False,
+            "args": [
+                TEXT[65:260],
+                _run(
+                    hidden_size=6,
+                    seq_length=8,
+                    learning_rate=0.1,
+                    max_norm=100.0,
+                    num_steps=20,
+                    seed=11,
+                    temperatures=[1.0, 0.4],
+                    sample_length=20,
+                    target_loss=3.0,
+                ),
+            ],
+        },
+        {
+            "name": "three temperatures",
+            "visible": False,
+            "args": [
+                TEXT[:160],
+                _run(
+                    hidden_size=10,
+                    seq_length=15,
+                    num_steps=15,
+                    seed=2,
+                    temperatures=[0.25, 1.0, 4.0],
+                    sample_length=25,
+                    target_loss=2.7,
+                ),
+            ],
+        },
+        {
+            "name": "a target the loss never reaches (first_below is None)",
+            "visible": False,
+            "args": [
+                TEXT[:100],
+                _run(
+                    hidden_size=5,
+                    seq_length=9,
+                    num_steps=20,
+                    seed=4,
+                    sample_length=12,
+                    target_loss=0.01,
+                ),
+            ],
+        },
+        {
+            "name": "a target below which the very first loss already lies",
+            "visible": False,
+            "args": [
+                TEXT[:90],
+                _run(
+                    hidden_size=3,
+                    seq_length=6,
+                    num_steps=8,
+                    seed=9,
+                    sample_length=12,
+                    target_loss=10.0,
+                ),
+            ],
+        },
     ]
