@@ -103,3 +103,19 @@ def test_the_no_clipping_mistake_is_named_with_its_message() -> None:
         "passed": False,
         "message": example["components"][1]["message"],
     }
+
+
+def test_lesson_9_links_the_capstone_and_its_numbers_recompute() -> None:
+    body = (FOLDER.parents[1] / "lessons" / "09-language-modelling.md").read_text()
+    assert "(/exercises/train-char-rnn/)" in body
+    assert "## Global-norm clipping" in body and "Truncated BPTT" in body
+    text, settings = _course_run()
+    reference = load_reference("train-char-rnn")
+    losses = reference(text, settings)[0]
+    unclipped = reference(text, {**settings, "max_norm": np.inf})[0]
+    K = len(set(text))
+    assert f"$\\eta = {settings['learning_rate']:g}$ with $G = {settings['max_norm']:g}$" in body
+    assert f"starts at ${losses[0]:.2f}$" in body
+    assert f"close to $\\log {K} \\approx {np.log(K):.2f}$ for the {K} characters" in body
+    assert f"the last 50 updates is ${losses[-50:].mean():.2f}$" in body
+    assert f"(a mean of ${unclipped[-50:].mean():.2f}$ over the last 50" in body
