@@ -16,6 +16,7 @@ WIDTH, HEIGHT = 560, 300
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 48
 COLOURS = ("#cf222e", "#0b5cad")
 DASHES = ("", "6 4")
+MAX_MARKERS = 60
 
 
 def numbers(value: Any) -> list[float | None]:
@@ -35,9 +36,18 @@ def numbers(value: Any) -> list[float | None]:
 
 
 def log_line_chart(
-    series: Sequence[tuple[str, list[float | None]]], *, title: str, x_label: str, y_label: str
+    series: Sequence[tuple[str, list[float | None]]],
+    *,
+    title: str,
+    x_label: str,
+    y_label: str,
+    point_label: str = "t",
 ) -> SafeString:
-    """Return an inline SVG line chart of `series` against 1..n, log-scale y, with a legend."""
+    """Return an inline SVG line chart of `series` against 1..n, log-scale y, with a legend.
+
+    Each point is a circle with a tooltip (`point_label` = its number) while there are at most
+    MAX_MARKERS of them; a longer series is drawn as its line alone.
+    """
     points = [y for _, ys in series for y in ys if y is not None]
     count = max((len(ys) for _, ys in series), default=0)
     if not points or count == 0:
@@ -92,10 +102,12 @@ def log_line_chart(
                     '<polyline fill="none" stroke="{}" stroke-width="2" stroke-dasharray="{}" points="{}"/>',
                     colour, dash, " ".join(segment),
                 ))  # fmt: skip
-        parts.append(format_html_join(
-            "", '<circle cx="{}" cy="{}" r="3" fill="{}"><title>{}: t = {}, {}</title></circle>',
-            ((x_of(i), y_of(v), colour, name, i + 1, f"{v:.3g}") for i, v in enumerate(ys) if v is not None),
-        ))  # fmt: skip
+        if count <= MAX_MARKERS:
+            parts.append(format_html_join(
+                "", '<circle cx="{}" cy="{}" r="3" fill="{}"><title>{}: {} = {}, {}</title></circle>',
+                ((x_of(i), y_of(v), colour, name, point_label, i + 1, f"{v:.3g}")
+                 for i, v in enumerate(ys) if v is not None),
+            ))  # fmt: skip
         legend_y = TOP + 8 + 18 * number
         parts.append(format_html(
             '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="2" stroke-dasharray="{}"/>'
@@ -120,4 +132,49 @@ def norms_plot(test: dict) -> SafeString:
         title=f"Gradient norms for {test.get('name', 'this case')}",
         x_label="time step t",
         y_label="‖∂h_T / ∂h_t‖ (log scale)",
+    )
+
+
+def _component(value: Any, index: int) -> Any:
+    """Return item `index` of a returned tuple as shown on a page (a list), or None."""
+    if isinstance(value, list) and len(value) > index:
+        return value[index]
+    return None
+
+
+@register.simple_tag
+def loss_curve_plot(test: dict) -> SafeString:
+    """Plot a visible capstone case's loss per update: the learner's against the reference's."""
+    return log_line_chart(
+        [
+            ("your losses", numbers(_component(test.get("actual"), 0))),
+            ("reference", numbers(_component(test.get("expected"), 0))),
+        ],
+        title=f"Loss per update for {test.get('name', 'this case')}",
+        x_label="update",
+        y_label="chunk loss (log scale)",
+        point_label="update",
+    )
+
+
+@register.simple_tag
+def samples_table(test: dict) -> SafeString:
+    """Show a visible capstone case's samples next to the reference's, one row per temperature."""
+    settings = (test.get("inputs") or {}).get("settings")
+    temperatures = settings.get("temperatures") if isinstance(settings, dict) else None
+    expected = _component(test.get("expected"), 2)
+    if not isinstance(temperatures, list) or not isinstance(expected, list):
+        return mark_safe("")
+    actual = _component(test.get("actual"), 2)
+    actual = actual if isinstance(actual, list) else []
+    rows = []
+    for index, tau in enumerate(temperatures):
+        mine = actual[index] if index < len(actual) and isinstance(actual[index], str) else None
+        reference = expected[index] if index < len(expected) else ""
+        rows.append((tau, "(no sample)" if mine is None else mine, reference))
+    return format_html(
+        '<table class="samples"><caption>Text sampled after training</caption>'
+        '<thead><tr><th scope="col">τ</th><th scope="col">your sample</th>'
+        '<th scope="col">reference</th></tr></thead><tbody>{}</tbody></table>',
+        format_html_join("", '<tr><th scope="row">{}</th><td>{}</td><td>{}</td></tr>', rows),
     )

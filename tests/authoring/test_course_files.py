@@ -61,7 +61,7 @@ def test_seeded_course_round_trips_byte_for_byte(tmp_path: Path) -> None:
     }
     assert set(first) == seeded
     assert first["figures/bptt-flow.svg"] == (SEEDED / "figures" / "bptt-flow.svg").read_bytes()
-    assert Exercise.objects.filter(lesson__course__slug="rnn-from-scratch").count() == 14
+    assert Exercise.objects.filter(lesson__course__slug="rnn-from-scratch").count() == 15
 
 
 def test_seeded_course_values_survive_the_round_trip(tmp_path: Path) -> None:

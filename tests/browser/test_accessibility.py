@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import call_command
 
-from courses.models import Course
+from courses.models import Course, Question
 from exercises.models import Exercise
 from tests.services import chromium_page
 
@@ -100,5 +100,73 @@ def test_no_wcag_violation_or_console_error_on_any_learner_page(live_server, see
 
     page.screenshot(path=str(ARTIFACTS / "last-page.png"), full_page=True)
 
+    assert not found, "\n".join(found)
+    assert not page.problems, "\n".join(page.problems)
+
+
+def admin_urls(base: str, course: Course) -> list[str]:
+    """The admin index, and the changelist and a change page of each kind of seeded content."""
+    lesson = course.lessons.get(slug="language-modelling")
+    choice_question = Question.objects.filter(lesson__course=course, kind="single").first()
+    numeric_question = Question.objects.filter(lesson__course=course, kind="numeric").first()
+    exercise = Exercise.objects.get(lesson__course=course, slug="train-char-rnn")
+    urls = [f"{base}/admin/"]
+    for app, model in (
+        ("courses", "course"),
+        ("courses", "lesson"),
+        ("courses", "question"),
+        ("exercises", "exercise"),
+    ):
+        urls.append(f"{base}/admin/{app}/{model}/")
+    for app, model, pk in (
+        ("courses", "course", course.pk),
+        ("courses", "lesson", lesson.pk),
+        ("courses", "question", choice_question.pk),
+        ("courses", "question", numeric_question.pk),
+        ("exercises", "exercise", exercise.pk),
+    ):
+        urls.append(f"{base}/admin/{app}/{model}/{pk}/change/")
+    return urls
+
+
+def test_no_wcag_violation_or_console_error_on_the_admin_pages_of_the_seeded_course(
+    live_server, seeded_course, page
+):
+    base = live_server.url
+    exercise = Exercise.objects.get(lesson__course=seeded_course, slug="train-char-rnn")
+    assert exercise.check_report.get("cases"), "the import stores the self-check report"
+    User.objects.create_superuser("axe-admin", "axe@example.org", PASSWORD)
+    page.goto(f"{base}/admin/login/")
+    page.get_by_label("Username").fill("axe-admin")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}/admin/")
+    found: list[str] = []
+    for url in admin_urls(base, seeded_course):
+        found += violations(page, url)
+        name = url.removeprefix(f"{base}/admin/").strip("/").replace("/", "-") or "index"
+        page.screenshot(path=str(ARTIFACTS / f"admin-{name}.png"), full_page=True)
+    # The self-check table was on the exercise page, with its pass cells, when axe ran.
+    assert page.locator("#check-report td.pass").count() > 0
+    assert (
+        page.locator("#check-report td.pass").first.evaluate("cell => getComputedStyle(cell).color")
+        == "rgb(17, 99, 41)"
+    )
+    toggles = page.locator("a.django-ace-max_min")
+    assert toggles.count() >= 3
+    assert toggles.first.get_attribute("aria-label") == "Toggle full-screen editor"
+    # Inline and changelist inputs are named by their column and their row.
+    question = Question.objects.filter(lesson__course=seeded_course, kind="single").first()
+    page.goto(f"{base}/admin/courses/question/{question.pk}/change/")
+    first_choice = question.choices.order_by("order", "pk").first()
+    assert page.locator("#id_choices-0-text").get_attribute("aria-label") == (
+        f"Text, {' '.join(str(first_choice).split())}"
+    )
+    page.locator("#choices-group .add-row a").click()
+    added = page.locator("#choices-group tbody tr.form-row:not(.empty-form)").last
+    assert added.locator("textarea, input[type=text]").first.get_attribute("aria-label")
+    page.goto(f"{base}/admin/courses/lesson/")
+    label = page.locator("#id_form-0-order").get_attribute("aria-label")
+    assert label == f"Order, {seeded_course.lessons.order_by('order').first()}", label
     assert not found, "\n".join(found)
     assert not page.problems, "\n".join(page.problems)

@@ -15,7 +15,7 @@ COURSE_SLUG = "rnn-from-scratch"
 EXERCISE_SLUGS = {
     "fnn-forward", "fnn-backward", "rnn-step", "rnn-forward", "softmax", "mse-loss",
     "cross-entropy-loss", "rnn-bptt", "many-to-one-forward", "many-to-one-bptt", "sgd-step",
-    "clip-gradients", "gradient-norms", "grad-check",
+    "clip-gradients", "gradient-norms", "grad-check", "train-char-rnn",
 }  # fmt: skip
 MATH_SPAN = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]", re.S)
 TEX_COMMAND = re.compile(r"\\[A-Za-z]+")

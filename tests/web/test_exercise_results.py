@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils.html import escape
 
 from exercises.models import Exercise, Submission
 from exercises.services import record_grading_result
@@ -93,3 +94,37 @@ def test_status_json_of_own_submission_comes_from_the_api(alice, learner, small)
     submission = graded(learner, small.exercise, spec, "def add_one(x):\n    return x + 1.0\n")
     data = alice.get(f"/api/submissions/{submission.id}").json()
     assert data["status"] == "passed" and data["score"] == 1.0
+
+
+def test_capstone_result_plots_the_loss_curve_and_shows_samples_at_both_temperatures(
+    alice, learner
+):
+    spec = spec_from_folder(FOLDER / "train-char-rnn")
+    lesson = make_lesson(make_course("rnn"), "language-modelling")
+    exercise = Exercise.objects.create(
+        lesson=lesson,
+        slug="train-char-rnn",
+        title="Capstone",
+        entry_point=spec.entry_point,
+        returns=list(spec.returns),
+        prompt="Train it.",
+        reference_code=spec.reference_code,
+        cases_code=spec.cases_code,
+        time_limit_ms=spec.time_limit_ms,
+        published=True,
+    )
+    wrong = (FOLDER / "train-char-rnn" / "mistakes" / "temperature-multiplied.py").read_text()
+    submission = graded(learner, exercise, spec, wrong)
+    html = result_page(alice, submission)
+    assert 'class="verdict failed"' in html
+    assert "the temperature divides the logits" in html
+    assert html.count("<svg") == 2  # one loss curve per visible case
+    assert "your losses" in html and "chunk loss (log scale)" in html
+    assert html.count('<table class="samples">') == 2
+    # The learner's own samples (multiplied by τ) and the reference's both appear, per τ.
+    expected = grade(spec, spec.reference_code).to_dict(detail=True)["tests"][1]["expected"][2]
+    mine = grade(spec, wrong).to_dict(detail=True)["tests"][1]["actual"][2]
+    assert mine != expected
+    for text in expected + mine:
+        assert escape(text) in html
+    assert '<th scope="row">0.5</th>' in html and '<th scope="row">1.0</th>' in html
