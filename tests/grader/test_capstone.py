@@ -87,7 +87,6 @@ def test_an_independent_correct_solution_passes_the_capstone() -> None:
 
     verdict = grade(spec_from_folder(FOLDER), SECOND_SOLUTION.read_text())
     assert verdict.status == "passed", verdict.to_dict(detail=True)
-    assert verdict.duration_ms < spec_from_folder(FOLDER).time_limit_ms / 3
 
 
 def test_the_no_clipping_mistake_is_named_with_its_message() -> None:
