@@ -94,6 +94,9 @@ def launch(request: HttpRequest) -> HttpResponse:
     return redirect(landing)
 
 
+DEEP_LINKING_SETTINGS_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+
+
 def deep_link_choice(request: HttpRequest, lti_launch: LtiLaunch) -> HttpResponse:
     """Show the instructor the lessons and exercises to add to the LMS."""
     request.session[DEEP_LINK_SESSION_KEY] = lti_launch.get_launch_id()
@@ -121,7 +124,18 @@ def deep_link_return(request: HttpRequest) -> HttpResponse:
     if not resources:
         return refused(request, "Choose at least one exercise.", status=400)
     del request.session[DEEP_LINK_SESSION_KEY]
-    return lti_launch.deep_link_response(resources)
+    deep_link = lti_launch.get_message_launch().get_deep_link()
+    settings_claim = lti_launch.get_claim(DEEP_LINKING_SETTINGS_CLAIM) or {}
+    # Our own page rather than pylti1p3's form, whose inline script the CSP blocks (and which
+    # does not escape the return URL): a static script submits it, a button does without JS.
+    context = {
+        "return_url": settings_claim.get("deep_link_return_url", ""),
+        "jwt": deep_link.get_response_jwt(resources),
+    }
+    response = render(request, "lti/deep_link_return.html", context)
+    # The form goes to the LMS: allow exactly that address as a form target on this page.
+    response._csp_update = {"form-action": [context["return_url"]]}
+    return response
 
 
 def deep_link_resource(request: HttpRequest, exercise: Any) -> DeepLinkResource:

@@ -191,6 +191,11 @@ def test_deep_linking_returns_the_chosen_exercise_with_a_line_item(lms, small):
     assert page.status_code == 200 and small.exercise.title in page.content.decode()
     response = lms.client.post("/lti/deep-link/", {"exercise": [small.exercise.slug]})
     html = response.content.decode()
+    # Our page, not the library's inline script: a static script submits it under the CSP,
+    # which allows the LMS's return address as the form's target.
+    assert f'action="{ISS}/dl"' in html and "js/auto-submit.js" in html
+    assert "<script>" not in html and "<script type" not in html
+    assert f"form-action 'self' {ISS}/dl" in response["Content-Security-Policy"]
     token = html.split('name="JWT" value="')[1].split('"')[0]
     items = lms.conf.validate_deeplinking_resp({"JWT": token})
     assert items[0]["type"] == "ltiResourceLink"
