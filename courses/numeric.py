@@ -92,11 +92,14 @@ def is_close(given: float, expected: float, question: Question) -> bool:
 
 
 def recognised_mistake(
-    question: Question, variant: QuestionVariant, given: float
+    question: Question,
+    variant: QuestionVariant,
+    given: float,
+    mistakes: list[QuestionMistake] | None = None,
 ) -> QuestionMistake | None:
     """Return the known mistake whose answer `given` matches, if any (the first by order)."""
     values = variant.mistakes or {}
-    for mistake in question.mistakes.all():
+    for mistake in question.mistakes.all() if mistakes is None else mistakes:
         value = values.get(mistake.slug)
         if isinstance(value, (int, float)) and is_close(given, float(value), question):
             return mistake

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db import transaction
 
-from courses.models import Course, Question, QuestionVariant
+from courses.models import Course, Question, QuestionMistake, QuestionVariant
 from courses.numeric import acceptance_band, pool_size, variants_version
 from grader.sandbox import Limits, Sandbox
 
@@ -112,12 +112,12 @@ class Draw:
     mistakes: dict[str, float | None]
 
 
-def variant_program(question: Question) -> str:
+def variant_program(question: Question, mistakes: list[QuestionMistake]) -> str:
     """Return the program the sandbox runs to draw the question's variants."""
     sources = {
         "parameters": question.parameters_code,
         "answer": question.answer_code,
-        "mistakes": [(m.slug, m.code) for m in question.mistakes.all()],
+        "mistakes": [(m.slug, m.code) for m in mistakes],
     }
     return _PROGRAM.format(sources=sources, entry=_ENTRY)
 
@@ -181,16 +181,21 @@ def fair_to_hand_work(question: Question, draw: Draw) -> bool:
     return True
 
 
-def draw_pool(question: Question, run: Any = None) -> list[Draw]:
-    """Draw the question's pool: the first `pool_size()` fair variants by seed; raise PoolError.
+def draw_pool(
+    question: Question,
+    mistakes: list[QuestionMistake],
+    run: Any = None,
+    size: int | None = None,
+) -> list[Draw]:
+    """Draw the question's pool: the first `size` fair variants by seed; raise PoolError.
 
     `run(program, entry, calls)` returns one value per call or raises PoolError (default: the
     sandbox); the simulation test passes an in-process runner for the course's own content.
     """
     run = run or run_in_sandbox
-    size = pool_size()
-    slugs = [m.slug for m in question.mistakes.all()]
-    program = variant_program(question)
+    size = size or pool_size()
+    slugs = [m.slug for m in mistakes]
+    program = variant_program(question, mistakes)
     pool: list[Draw] = []
     seed = 0
     while len(pool) < size:
@@ -236,7 +241,7 @@ def compute_question_variants(*, question_id: int) -> str:
         return "current"
     error = ""
     try:
-        pool = draw_pool(question)
+        pool = draw_pool(question, list(question.mistakes.all()))
     except PoolError as exc:
         pool, error = [], str(exc)[:2000]
     with transaction.atomic():
