@@ -158,7 +158,8 @@ def test_learner_flow(live_server, worker, seeded_course, browser_page):
     section.get_by_role("button", name="Check answer").click()
     page.locator(f"#question-{numeric.slug} .feedback.ok").wait_for()
     solution = page.locator(f"#question-{numeric.slug} .worked-solution")
-    assert f"{value:.4f}" in solution.inner_text(), "the worked solution uses my numbers"
+    shown = solution.inner_text().replace("\n", "").replace("\u2212", "-")  # MathJax's minus
+    assert f"{value:.4f}" in shown, "the worked solution uses my numbers"
     shot(page, "07-numeric-right", phone=False, element=page.locator(f"#question-{numeric.slug}"))
     assert math.isfinite(value)
 
