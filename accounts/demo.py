@@ -14,6 +14,7 @@ INSTRUCTOR_PERMISSIONS = {
         "lesson": ("add", "change", "delete", "view"),
         "question": ("add", "change", "delete", "view"),
         "choice": ("add", "change", "delete", "view"),
+        "questionmistake": ("add", "change", "delete", "view"),
         "questionattempt": ("view",),
         "run": ("add", "change", "view"),
         "enrollment": ("add", "change", "delete", "view"),

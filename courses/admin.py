@@ -18,7 +18,16 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from courses import figures
-from courses.models import Choice, Course, Enrollment, Lesson, Question, QuestionAttempt, Run
+from courses.models import (
+    Choice,
+    Course,
+    Enrollment,
+    Lesson,
+    Question,
+    QuestionAttempt,
+    QuestionMistake,
+    Run,
+)
 from courses.rendering import render_markdown
 from courses.runs import (
     can_edit_course,
@@ -280,16 +289,36 @@ class ChoiceInline(admin.TabularInline):
     ordering = ("order", "id")
 
 
+class QuestionMistakeForm(NormalisedTextForm):
+    class Meta:
+        model = QuestionMistake
+        fields = ("order", "slug", "message", "code")
+        widgets = {
+            "message": forms.Textarea(attrs={"rows": 3, "cols": 40}),
+            "code": forms.Textarea(attrs={"rows": 6, "cols": 60, "class": "code"}),
+        }
+
+
+class QuestionMistakeInline(admin.StackedInline):
+    model = QuestionMistake
+    form = QuestionMistakeForm
+    extra = 0
+    ordering = ("order", "id")
+    verbose_name = "known wrong method (numeric only)"
+    verbose_name_plural = "known wrong methods (numeric only): answer(p) of the wrong method"
+
+
 class QuestionForm(NormalisedTextForm):
     class Meta:
         model = Question
         fields = (
             "lesson", "order", "slug", "kind", "prompt", "explanation",
-            "tolerance", "parameters_code", "answer_code",
+            "tolerance", "absolute_tolerance", "parameters_code", "answer_code", "solution",
         )  # fmt: skip
         widgets = {
             "prompt": MarkdownPreviewTextarea(attrs={"rows": 6}),
             "explanation": MarkdownPreviewTextarea(attrs={"rows": 4}),
+            "solution": forms.Textarea(attrs={"rows": 8, "class": "vLargeTextField"}),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -315,11 +344,36 @@ class QuestionAdmin(CourseScopedAdmin):
     course_field = "lesson__course"
     form = QuestionForm
     change_form_template = "admin/courses/question/change_form.html"
-    list_display = ("slug", "lesson", "kind", "order", "stats_link")
+    list_display = ("slug", "lesson", "kind", "order", "variants_status", "stats_link")
     list_filter = ("lesson__course", "kind", "lesson")
     search_fields = ("slug", "prompt")
     ordering = ("lesson__course", "lesson__order", "order", "id")
-    inlines = [ChoiceInline]
+    inlines = [ChoiceInline, QuestionMistakeInline]
+    readonly_fields = ("variants_status",)
+    actions = ["compute_variants_again"]
+
+    @admin.display(description="Variants")
+    def variants_status(self, question: Question) -> str:
+        from courses.numeric import PoolState, pool_state
+
+        if question.pk is None or question.kind != Question.Kind.NUMERIC:
+            return "—"
+        state = pool_state(question)
+        if state == PoolState.READY:
+            return f"{question.variants.count()} ready"
+        if state == PoolState.FAILED:
+            return f"failed: {question.variants_error}"
+        return "being prepared by the workers"
+
+    @admin.action(description="Compute the numeric variants again (workers)")
+    def compute_variants_again(self, request: HttpRequest, queryset: Any) -> None:
+        count = 0
+        for question in queryset.filter(kind=Question.Kind.NUMERIC):
+            # Forgetting the pool's version makes the save ask the workers for a new pool.
+            question.variants_version = ""
+            question.save(update_fields=["variants_version"])
+            count += 1
+        self.message_user(request, f"{count} numeric question(s) sent to the workers.")
 
     @admin.display(description="Statistics")
     def stats_link(self, question: Question) -> str:
@@ -353,43 +407,55 @@ class QuestionAdmin(CourseScopedAdmin):
         return TemplateResponse(request, "admin/courses/question/stats.html", context)
 
     def numeric_preview_view(self, request: HttpRequest) -> JsonResponse:
-        """Compute a numeric question's numbers and answer for a sample learner (sandboxed)."""
+        """Show a stored variant of a saved numeric question, with the drafted prompt filled.
+
+        Reads the pool the workers computed: the web process runs no question code.
+        """
         from courses.numeric import (
+            PoolState,
             PromptError,
-            QuestionCodeError,
             fill_prompt,
-            learner_seed,
-            numeric_instance,
-            plain_parameters,
+            pool_state,
+            solution_values,
         )
 
         if not can_author(request):
             raise PermissionDenied
-        raw_seed = request.POST.get("seed", "").strip()
-        if raw_seed and not (raw_seed.isascii() and raw_seed.isdigit() and len(raw_seed) <= 10):
-            return JsonResponse({"error": "The sample learner's seed must be a whole number."})
-        seed = int(raw_seed) if raw_seed else learner_seed(request.user.pk, 0)
-        draft = Question(
-            parameters_code=request.POST.get("parameters_code", "").replace("\r\n", "\n"),
-            answer_code=request.POST.get("answer_code", "").replace("\r\n", "\n"),
-        )
+        raw_id = request.POST.get("question", "").strip()
+        raw_index = request.POST.get("variant", "").strip() or "0"
+        for raw, what in ((raw_id, "question"), (raw_index, "sample variant")):
+            if not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
+                return JsonResponse({"error": f"The {what} must be given as a whole number."})
+        question = Question.objects.filter(pk=int(raw_id)).first()
+        if question is None:
+            return JsonResponse({"error": "Save the question first: the workers then compute "
+                                 "its variants, and the preview shows them."})  # fmt: skip
+        state = pool_state(question)
+        if state == PoolState.FAILED:
+            return JsonResponse({"error": f"The variants could not be computed: "
+                                 f"{question.variants_error}"})  # fmt: skip
+        count = question.variants.count() if state == PoolState.READY else 0
+        if not count:
+            return JsonResponse({"error": "The variants are being prepared by the workers; "
+                                 "try again in a moment (save first if you changed the code)."})  # fmt: skip
+        index = int(raw_index) % count
+        variant = question.variants.get(index=index)
+        data: dict[str, Any] = {
+            "variant": index,
+            "count": count,
+            "parameters": variant.parameters,
+            "answer": variant.answer,
+            "steps": variant.steps,
+            "mistakes": variant.mistakes,
+        }
+        draft = request.POST.get("prompt", question.prompt).replace("\r\n", "\n")
+        solution = request.POST.get("solution", question.solution).replace("\r\n", "\n")
         try:
-            instance = numeric_instance(draft, seed)
-        except QuestionCodeError as exc:
-            return JsonResponse({"error": str(exc)})
-        parameters = plain_parameters(instance.parameters)
-        try:
-            prompt = fill_prompt(request.POST.get("prompt", "").replace("\r\n", "\n"), parameters)
+            data["html"] = render_markdown(fill_prompt(draft, variant.parameters))
+            data["solution_html"] = render_markdown(fill_prompt(solution, solution_values(variant)))
         except PromptError as exc:
-            return JsonResponse({"error": str(exc), "seed": seed, "parameters": parameters})
-        return JsonResponse(
-            {
-                "seed": seed,
-                "parameters": parameters,
-                "answer": instance.answer,
-                "html": render_markdown(prompt),
-            }
-        )
+            data["error"] = str(exc)
+        return JsonResponse(data)
 
 
 @admin.register(QuestionAttempt)

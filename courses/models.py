@@ -59,12 +59,27 @@ class Question(models.Model):
     )
     order = models.PositiveIntegerField(default=0)
     tolerance = models.FloatField(default=1e-3, help_text="Relative tolerance (numeric only).")
+    absolute_tolerance = models.FloatField(
+        default=5e-4,
+        help_text="Absolute tolerance (numeric only): an answer is accepted within "
+        "absolute tolerance + relative tolerance × |answer|.",
+    )
+    solution = models.TextField(
+        blank=True,
+        help_text="Numeric only: the worked solution, Markdown with {name:.4f} fields filled "
+        "with the learner's own parameters, the values steps(p) returns, and {answer}.",
+    )
     parameters_code = models.TextField(
         blank=True, help_text="Python defining generate(rng) -> dict (numeric only)."
     )
     answer_code = models.TextField(
-        blank=True, help_text="Python defining answer(p) -> float (numeric only)."
+        blank=True,
+        help_text="Python defining answer(p) -> float and, optionally, steps(p) -> dict of "
+        "the intermediate values the worked solution shows (numeric only).",
     )
+    # The pool of variants the workers computed, and from which code (see courses.numeric).
+    variants_version = models.CharField(max_length=64, blank=True, editable=False)
+    variants_error = models.TextField(blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -77,6 +92,52 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return self.slug
+
+
+class QuestionMistake(models.Model):
+    """A typical wrong method of a numeric question: code computing its answer, and a message."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="mistakes")
+    slug = models.SlugField()
+    message = models.TextField(help_text="Markdown: what went wrong, and where to read again.")
+    code = models.TextField(help_text="Python defining answer(p) -> the wrong method's answer.")
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["question", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "slug"], name="question_mistake_slug_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class QuestionVariant(models.Model):
+    """One set of numbers of a numeric question, computed by a worker in the sandbox.
+
+    Each learner is mapped to one variant of the question's pool; the web tier only reads them.
+    """
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="variants")
+    index = models.PositiveIntegerField()
+    seed = models.BigIntegerField()
+    parameters = models.JSONField()
+    answer = models.FloatField()
+    # Named intermediate values for the worked solution, and each known mistake's answer.
+    steps = models.JSONField(default=dict)
+    mistakes = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["question", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "index"], name="question_variant_index")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question} #{self.index}"
 
 
 class Choice(models.Model):
@@ -101,6 +162,8 @@ class QuestionAttempt(models.Model):
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="attempts")
     chosen = models.ManyToManyField(Choice, blank=True, related_name="attempts")
     numeric_answer = models.FloatField(null=True, blank=True)
+    # The known mistake a wrong numeric answer matched (its slug), if any.
+    mistake = models.SlugField(blank=True)
     score = models.FloatField(default=0.0)
     is_correct = models.BooleanField(default=False)
     # The run the learner answered in (their course's default run unless enrolled elsewhere).

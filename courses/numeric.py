@@ -1,8 +1,10 @@
-"""Numeric questions: per-learner parameters and answers, computed by instructor code in the sandbox.
+"""Numeric questions: each learner reads one variant of a pool that the workers computed.
 
-The question's `parameters_code` and `answer_code` are written by instructors, so they run in
-the grader's sandbox like any other untrusted code, never in the web process. Results are
-cached per question version and seed: a learner's numbers never change unless the question does.
+The question's `parameters_code`, `answer_code` and known-mistake code are written by
+instructors, so only the workers run them, in the sandbox (exercises.question_variants).
+This module never runs any of it: it maps a learner to a stored variant, checks an answer
+against it, names a recognised wrong method, and fills prompts and worked solutions with
+plain numbers.
 """
 
 from __future__ import annotations
@@ -11,36 +13,21 @@ import hashlib
 import math
 import re
 import string
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.core.cache import cache
+from django.conf import settings
 
-from grader.sandbox import Limits, Sandbox, SandboxUnavailable
-
-from .models import Question
+from .models import Question, QuestionMistake, QuestionVariant
 
 ANONYMOUS_SEED = 0
-_LIMITS = Limits(time_limit_s=2.0, memory_mb=512, output_bytes=64 * 1024)
-_ENTRY = "_unrolled_parameters"
-_WRAPPER = f"""
-
-def {_ENTRY}(seed):
-    import numpy as _np
-    return generate(_np.random.default_rng(seed))
-"""
+# Bump when what a variant holds, or how a pool is drawn, changes: every pool is recomputed.
+POOL_FORMAT = "2"
 
 
-class QuestionCodeError(Exception):
-    """The instructor's parameter or answer code could not produce a value."""
-
-
-@dataclass(frozen=True)
-class NumericInstance:
-    seed: int
-    parameters: dict[str, Any]
-    answer: float
+def pool_size() -> int:
+    """Return how many variants a numeric question's pool holds."""
+    return int(getattr(settings, "NUMERIC_VARIANT_POOL_SIZE", 100))
 
 
 def learner_seed(user_id: int | None, question_id: int) -> int:
@@ -51,46 +38,87 @@ def learner_seed(user_id: int | None, question_id: int) -> int:
     return int.from_bytes(digest[:4], "big")
 
 
-def _run(code: str, entry_point: str, argument: Any) -> Any:
+def variants_version(question: Question, mistakes: list[QuestionMistake] | None = None) -> str:
+    """Return the fingerprint of everything a question's pool is computed from."""
+    if mistakes is None:
+        mistakes = list(question.mistakes.all()) if question.pk else []
+    parts = [
+        POOL_FORMAT,
+        str(pool_size()),
+        repr(float(question.tolerance)),
+        repr(float(question.absolute_tolerance)),
+        question.parameters_code,
+        question.answer_code,
+    ]
+    for mistake in sorted(mistakes, key=lambda m: m.slug):
+        parts += [mistake.slug, mistake.code]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+
+
+class PoolState:
+    READY = "ready"
+    PREPARING = "preparing"
+    FAILED = "failed"
+
+
+def pool_state(question: Question) -> str:
+    """Say whether the question's stored variants are current, being computed, or failed."""
+    if question.variants_version != variants_version(question):
+        return PoolState.PREPARING
+    return PoolState.FAILED if question.variants_error else PoolState.READY
+
+
+def learner_variant(question: Question, user_id: int | None) -> QuestionVariant | None:
+    """Return the variant `user_id` gets (anonymous visitors: the first), or None if not ready."""
+    if pool_state(question) != PoolState.READY:
+        return None
+    count = question.variants.count()
+    if not count:
+        return None
+    index = learner_seed(user_id, question.pk) % count if user_id else 0
+    return question.variants.filter(index=index).first()
+
+
+def acceptance_band(expected: float, question: Question) -> float:
+    """Return how far from `expected` an answer may be: absolute + relative × |expected|."""
+    return question.absolute_tolerance + question.tolerance * abs(expected)
+
+
+def is_close(given: float, expected: float, question: Question) -> bool:
+    """Say whether `given` is within the question's tolerances of `expected`."""
+    if not math.isfinite(given):
+        return False
+    return abs(given - expected) <= acceptance_band(expected, question)
+
+
+def recognised_mistake(
+    question: Question,
+    variant: QuestionVariant,
+    given: float,
+    mistakes: list[QuestionMistake] | None = None,
+) -> QuestionMistake | None:
+    """Return the known mistake whose answer `given` matches, if any (the first by order)."""
+    values = variant.mistakes or {}
+    for mistake in question.mistakes.all() if mistakes is None else mistakes:
+        value = values.get(mistake.slug)
+        if isinstance(value, (int, float)) and is_close(given, float(value), question):
+            return mistake
+    return None
+
+
+def solution_values(variant: QuestionVariant) -> dict[str, Any]:
+    """Return the numbers a worked solution may print: parameters, steps, and the answer."""
+    return {**variant.parameters, **(variant.steps or {}), "answer": variant.answer}
+
+
+def worked_solution(question: Question, variant: QuestionVariant) -> str:
+    """Return the question's worked solution filled with the variant's numbers ('' if none)."""
+    if not question.solution.strip():
+        return ""
     try:
-        result = Sandbox.shared().run(code, entry_point, [[argument]], limits=_LIMITS)
-    except SandboxUnavailable as exc:
-        raise QuestionCodeError(f"The sandbox is unavailable: {exc}") from exc
-    if result.status != "ok":
-        raise QuestionCodeError(result.error or "the code could not run")
-    outcome = result.outcomes[0]
-    if not outcome.ok:
-        raise QuestionCodeError(outcome.exception or "the call failed")
-    return outcome.value
-
-
-def _compute(question: Question, seed: int) -> NumericInstance:
-    parameters = _run(question.parameters_code + _WRAPPER, _ENTRY, seed)
-    if not isinstance(parameters, dict):
-        raise QuestionCodeError("generate(rng) must return a dict")
-    parameters = plain_parameters(parameters)
-    value = _run(question.answer_code, "answer", parameters)
-    try:
-        answer = float(value)
-    except (TypeError, ValueError):
-        raise QuestionCodeError("answer(p) must return a number") from None
-    if not math.isfinite(answer):
-        raise QuestionCodeError("answer(p) returned a value that is not finite")
-    return NumericInstance(seed=seed, parameters=parameters, answer=answer)
-
-
-def numeric_instance(question: Question, seed: int) -> NumericInstance:
-    """Return the parameters and expected answer of `question` for `seed` (cached)."""
-    version = hashlib.sha256(
-        f"{question.parameters_code}\0{question.answer_code}".encode()
-    ).hexdigest()[:16]
-    key = f"numeric:{question.pk}:{version}:{seed}"
-    cached = cache.get(key)
-    if cached is not None:
-        return NumericInstance(**cached)
-    instance = _compute(question, seed)
-    cache.set(key, {"seed": seed, "parameters": instance.parameters, "answer": instance.answer})
-    return instance
+        return fill_prompt(question.solution, solution_values(variant))
+    except PromptError:
+        return ""
 
 
 # `{name}` or `{name:spec}`: a name, then at most an alignment, a sign, a width and a precision
@@ -168,10 +196,3 @@ def format_prompt(prompt: str, parameters: dict[str, Any]) -> str:
         return fill_prompt(prompt, parameters)
     except PromptError:
         return prompt
-
-
-def is_close(given: float, expected: float, tolerance: float) -> bool:
-    """Say whether `given` is within relative `tolerance` of `expected`."""
-    if not math.isfinite(given):
-        return False
-    return abs(given - expected) <= tolerance * abs(expected) + 1e-12

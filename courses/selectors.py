@@ -11,8 +11,18 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from .models import Choice, Course, Lesson, Question, QuestionAttempt
-from .numeric import QuestionCodeError, format_prompt, learner_seed, numeric_instance
+from .models import Choice, Course, Lesson, Question, QuestionAttempt, QuestionMistake
+from .numeric import (
+    PoolState,
+    format_prompt,
+    learner_seed,
+    learner_variant,
+    pool_state,
+    worked_solution,
+)
+
+# A numeric question's worked solution shows once it is answered right, or after this many tries.
+SOLUTION_AFTER_TRIES = 3
 
 
 def visible_courses(user: AbstractBaseUser) -> QuerySet[Course]:
@@ -50,6 +60,11 @@ class QuestionView:
     last_attempt: QuestionAttempt | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
     problem: str = ""
+    # Numeric only: the numbers are still being computed by the workers.
+    preparing: bool = False
+    tries: int = 0
+    solution: str = ""
+    mistake: QuestionMistake | None = None
     error: str = ""
     typed: str = ""
 
@@ -59,19 +74,18 @@ class QuestionView:
 
 
 def question_view(
-    user: AbstractBaseUser, question: Question, attempt: QuestionAttempt | None = None
+    user: AbstractBaseUser,
+    question: Question,
+    attempt: QuestionAttempt | None = None,
+    tries: int = 0,
 ) -> QuestionView:
     """Build what a learner sees of one question: prompt, shuffled options, last answer."""
-    seed = learner_seed(user.pk if user.is_authenticated else None, question.pk)
+    user_id = user.pk if user.is_authenticated else None
+    seed = learner_seed(user_id, question.pk)
     view = QuestionView(question=question, prompt=question.prompt, last_attempt=attempt)
+    view.tries = tries
     if question.kind == Question.Kind.NUMERIC:
-        try:
-            instance = numeric_instance(question, seed)
-        except QuestionCodeError as exc:
-            view.problem = f"This question cannot be shown right now ({exc})."
-        else:
-            view.parameters = instance.parameters
-            view.prompt = format_prompt(question.prompt, instance.parameters)
+        _fill_numeric(view, question, user_id, attempt)
         return view
     chosen = set(attempt.chosen.values_list("id", flat=True)) if attempt else set()
     choices = list(question.choices.all())
@@ -81,14 +95,51 @@ def question_view(
     return view
 
 
+def _fill_numeric(
+    view: QuestionView, question: Question, user_id: int | None, attempt: QuestionAttempt | None
+) -> None:
+    # Reads stored numbers only: the workers computed them (a page never runs question code).
+    variant = learner_variant(question, user_id)
+    if variant is None:
+        if pool_state(question) == PoolState.FAILED:
+            view.problem = "This question cannot be shown right now; the course team has been told."
+        else:
+            view.preparing = True
+            view.problem = (
+                "This question's numbers are being prepared. Reload the page in a minute."
+            )
+        return
+    view.parameters = variant.parameters
+    view.prompt = format_prompt(question.prompt, variant.parameters)
+    if attempt is not None and attempt.mistake and not attempt.is_correct:
+        view.mistake = next((m for m in question.mistakes.all() if m.slug == attempt.mistake), None)
+    shows_solution = attempt is not None and (
+        attempt.is_correct or view.tries >= SOLUTION_AFTER_TRIES
+    )
+    if shows_solution:
+        view.solution = worked_solution(question, variant)
+
+
 def lesson_questions(user: AbstractBaseUser, lesson: Lesson) -> list[QuestionView]:
     """Return the views of a lesson's questions, each with the learner's last attempt."""
-    questions = list(lesson.questions.prefetch_related("choices"))
+    questions = list(lesson.questions.prefetch_related("choices", "mistakes"))
     last: dict[int, QuestionAttempt] = {}
+    tries: dict[int, int] = {}
+    solved: set[int] = set()
     if user.is_authenticated:
         for attempt in QuestionAttempt.objects.filter(user=user, question__in=questions):
             last.setdefault(attempt.question_id, attempt)
-    return [question_view(user, q, last.get(q.id)) for q in questions]
+            tries[attempt.question_id] = tries.get(attempt.question_id, 0) + 1
+            if attempt.is_correct:
+                solved.add(attempt.question_id)
+    views = []
+    for question in questions:
+        # Solved once is solved: the worked solution stays after a later wrong try.
+        count = tries.get(question.id, 0)
+        if question.id in solved:
+            count = max(count, SOLUTION_AFTER_TRIES)
+        views.append(question_view(user, question, last.get(question.id), count))
+    return views
 
 
 def get_question(user: AbstractBaseUser, question_id: int) -> Question:

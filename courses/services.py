@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Lesson, LessonRead, Question, QuestionAttempt
-from .numeric import is_close, learner_seed, numeric_instance
+from .numeric import PoolState, is_close, learner_variant, pool_state, recognised_mistake
 from .runs import current_run
 
 # The largest number a learner can type that we still compare; beyond it is a typo.
@@ -32,6 +32,19 @@ def score_choices(question: Question, chosen_ids: set[int]) -> float:
     right = len(chosen_ids & correct)
     wrong = len(chosen_ids - correct)
     return max(0.0, (right - wrong) / len(correct))
+
+
+PREPARING_MESSAGE = (
+    "This question's numbers are being prepared; reload the page in a minute to answer it."
+)
+FAILED_MESSAGE = "This question cannot be answered right now; the course team has been told."
+
+
+def numeric_unavailable_message(question: Question) -> str:
+    """Say why a numeric question has no numbers to show yet, in the learner's terms."""
+    if pool_state(question) == PoolState.FAILED:
+        return FAILED_MESSAGE
+    return PREPARING_MESSAGE
 
 
 def parse_numeric(raw: str) -> float:
@@ -62,8 +75,11 @@ def answer_question(
     if question.kind == Question.Kind.NUMERIC:
         if numeric_answer is None or not math.isfinite(numeric_answer):
             raise ValidationError("Type a number before checking your answer.")
-        instance = numeric_instance(question, learner_seed(user.pk, question.pk))
-        correct = is_close(numeric_answer, instance.answer, question.tolerance)
+        variant = learner_variant(question, user.pk)
+        if variant is None:
+            raise ValidationError(numeric_unavailable_message(question))
+        correct = is_close(numeric_answer, variant.answer, question)
+        mistake = None if correct else recognised_mistake(question, variant, numeric_answer)
         return QuestionAttempt.objects.create(
             user=user,
             question=question,
@@ -71,6 +87,7 @@ def answer_question(
             numeric_answer=numeric_answer,
             score=1.0 if correct else 0.0,
             is_correct=correct,
+            mistake=mistake.slug if mistake else "",
         )
     chosen_ids = set(choice_ids)
     if not chosen_ids:

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 from courses import runs, selectors, services
 from courses.forms import answer_form, first_error
 from courses.models import Run
-from courses.numeric import QuestionCodeError
 from exercises import outline
 from exercises.policies import deadlines_by_exercise
 
@@ -143,8 +142,6 @@ def answer_question(request: HttpRequest, question_id: int) -> HttpResponse:
                 )
         except ValidationError as exc:
             error = exc.messages[0]
-        except QuestionCodeError as exc:
-            error = f"This question cannot be checked right now ({exc})."
     else:
         error = first_error(form)
     if not error and not _wants_fragment(request):

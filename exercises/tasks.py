@@ -123,3 +123,33 @@ def check_exercise_reference(self: GradingTask, exercise_id: int) -> None:
         _call_or_retry(self, check_exercise_reference, exercise_id=exercise_id)
     except Exercise.DoesNotExist:
         logger.info("exercise %s deleted before its reference check ran", exercise_id)
+
+
+# --- Numeric question variants (authoring) ---------------------------------------------------
+
+
+@shared_task(routed_queue="bulk", **RELIABLE)
+def compute_question_variants(self: GradingTask, question_id: int) -> None:
+    """Compute a numeric question's pool of variants in the sandbox (bulk queue)."""
+    from courses.models import Question
+    from exercises.question_variants import compute_question_variants
+
+    try:
+        _call_or_retry(self, compute_question_variants, question_id=question_id)
+    except Question.DoesNotExist:
+        logger.info("question %s deleted before its variants were computed", question_id)
+
+
+@shared_task(base=GradingTask, routed_queue="bulk", ignore_result=True)
+def prepare_variant_pools(course_id: int | None = None) -> int:
+    """Ask for the pool of every numeric question whose pool is not current (beat, import)."""
+    from courses.models import Course
+    from exercises.question_variants import stale_numeric_questions
+
+    course = Course.objects.filter(pk=course_id).first() if course_id else None
+    if course_id and course is None:
+        return 0
+    stale = stale_numeric_questions(course)
+    for question_id in stale:
+        compute_question_variants.delay(question_id)
+    return len(stale)

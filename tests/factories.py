@@ -9,7 +9,7 @@ from itertools import count
 from django.contrib.auth.models import User
 
 from accounts.demo import ensure_instructors_group
-from courses.models import Choice, Course, Enrollment, Lesson, Question, Run
+from courses.models import Choice, Course, Enrollment, Lesson, Question, QuestionMistake, Run
 from courses.runs import default_run, enroll
 from exercises.models import Exercise, KnownMistake
 
@@ -28,6 +28,17 @@ NUMERIC_ANSWER = textwrap.dedent(
 
     def answer(p):
         return p["a"] * p["b"] + math.tanh(0.5)
+
+    def steps(p):
+        return {"ab": p["a"] * p["b"]}
+    """
+)
+NUMERIC_SOLUTION = "First $a b = {ab:.4f}$, then add $\\tanh(0.5)$: {answer:.4f}."
+# A typical wrong method: the tanh term forgotten.
+NUMERIC_MISTAKE = textwrap.dedent(
+    """
+    def answer(p):
+        return p["a"] * p["b"]
     """
 )
 
@@ -110,10 +121,21 @@ def make_choice_question(
 
 
 def make_numeric_question(
-    lesson: Lesson, slug: str | None = None, *, tolerance: float = 1e-3, order: int = 0
+    lesson: Lesson,
+    slug: str | None = None,
+    *,
+    tolerance: float = 1e-3,
+    order: int = 0,
+    with_pool: bool = True,
 ) -> Question:
-    """Create a numeric question: answer = a * b + tanh(0.5) with a, b drawn per learner."""
-    return Question.objects.create(
+    """Create a numeric question: answer = a * b + tanh(0.5) with a, b drawn per learner.
+
+    Its pool of variants is computed at once, here in the test process standing in for the
+    bulk worker (the sandbox is real); `with_pool=False` leaves it "being prepared".
+    """
+    from exercises.question_variants import compute_question_variants
+
+    question = Question.objects.create(
         lesson=lesson,
         slug=slug or f"num-{next(_serial)}",
         kind=Question.Kind.NUMERIC,
@@ -121,8 +143,19 @@ def make_numeric_question(
         tolerance=tolerance,
         parameters_code=NUMERIC_PARAMETERS,
         answer_code=NUMERIC_ANSWER,
+        solution=NUMERIC_SOLUTION,
         order=order,
     )
+    QuestionMistake.objects.create(
+        question=question,
+        slug="tanh-term-forgotten",
+        message="You stopped at $a b$: add $\\tanh(0.5)$ too.",
+        code=NUMERIC_MISTAKE,
+    )
+    if with_pool:
+        assert compute_question_variants(question_id=question.pk) == "computed"
+        question.refresh_from_db()
+    return question
 
 
 def make_exercise(

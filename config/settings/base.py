@@ -276,4 +276,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300,
         "options": {"queue": "bulk", "expires": 300},
     },
+    # Numeric questions whose pool of variants is missing or stale (a lost message, an import
+    # made while no broker ran) get it computed by the bulk worker.
+    "prepare-variant-pools": {
+        "task": "exercises.tasks.prepare_variant_pools",
+        "schedule": SWEEP_EVERY_S * 4,
+        "options": {"queue": "bulk", "expires": SWEEP_EVERY_S * 4},
+    },
 }
+# How many variants each numeric question's pool holds (each learner gets one of them).
+NUMERIC_VARIANT_POOL_SIZE = int(os.environ.get("NUMERIC_VARIANT_POOL_SIZE", "100"))

@@ -113,8 +113,17 @@ def _question_yaml(question: Question) -> dict[str, Any]:
         data["explanation"] = _clean(question.explanation)
     if question.kind == Question.Kind.NUMERIC:
         data["tolerance"] = float(question.tolerance)
+        data["absolute_tolerance"] = float(question.absolute_tolerance)
         data["parameters"] = _clean(question.parameters_code)
         data["answer"] = _clean(question.answer_code)
+        if question.solution:
+            data["solution"] = _clean(question.solution)
+        mistakes = [
+            {"slug": m.slug, "message": _clean(m.message), "answer": _clean(m.code)}
+            for m in question.mistakes.order_by("order", "id")
+        ]
+        if mistakes:
+            data["mistakes"] = mistakes
         return data
     choices = []
     for choice in question.choices.order_by("order", "id"):

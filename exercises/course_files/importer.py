@@ -10,10 +10,12 @@ from typing import Any
 from django.db import transaction
 
 from courses import figures
-from courses.models import Choice, Course, Lesson, Question
+from courses.models import Choice, Course, Lesson, Question, QuestionMistake
+from exercises import tasks
 from exercises.course_files.read import read_course_folder
 from exercises.course_files.schema import CourseData, CourseFolderError, ExerciseData, QuestionData
 from exercises.models import Exercise, KnownMistake, MistakeVariant
+from exercises.signals import variant_requests_deferred
 
 
 @dataclass
@@ -62,7 +64,11 @@ def import_course(*, path: str | Path) -> ImportSummary:
             if not created:
                 summary.count(summary.updated, "course")
         lessons = _import_lessons(course, data, summary)
-        _import_questions(course, data, lessons, summary)
+        with variant_requests_deferred():
+            _import_questions(course, data, lessons, summary)
+        # One request for the whole course: the bulk worker computes every stale pool (and
+        # beat catches up if no broker runs now, e.g. `make run` imports before starting it).
+        tasks.prepare_variant_pools.delay_on_commit(course.pk)
         _import_exercises(course, data, lessons, summary)
         figures.import_figures(course, data.figures, summary)
         _check_published_exercises(data, summary)
@@ -146,12 +152,32 @@ def _import_questions(
                 "prompt": item.prompt,
                 "explanation": item.explanation,
                 "tolerance": item.tolerance,
+                "absolute_tolerance": item.absolute_tolerance,
                 "parameters_code": item.parameters_code,
                 "answer_code": item.answer_code,
+                "solution": item.solution,
             },
         )
         _import_choices(question, item, summary)
+        _import_question_mistakes(question, item, summary)
     _remove("questions", summary, existing.values())
+
+
+def _import_question_mistakes(
+    question: Question, item: QuestionData, summary: ImportSummary
+) -> None:
+    existing = {m.slug: m for m in question.mistakes.all()}
+    for position, data in enumerate(item.mistakes):
+        mistake = existing.pop(data.slug, None) or QuestionMistake(
+            question=question, slug=data.slug
+        )
+        _upsert(
+            "question mistakes",
+            summary,
+            mistake,
+            {"message": data.message, "code": data.code, "order": position},
+        )
+    _remove("question mistakes", summary, existing.values())
 
 
 def _import_choices(question: Question, item: QuestionData, summary: ImportSummary) -> None:

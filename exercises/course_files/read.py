@@ -22,8 +22,10 @@ from exercises.course_files.schema import (
     LESSON_FILE_RE,
     LESSON_KEYS,
     MISTAKE_KEYS,
+    NUMERIC_ONLY_KEYS,
     QUESTION_KEYS,
     QUESTION_KINDS,
+    QUESTION_MISTAKE_KEYS,
     SLUG_RE,
     ChoiceData,
     CourseData,
@@ -33,6 +35,7 @@ from exercises.course_files.schema import (
     LessonData,
     MistakeData,
     QuestionData,
+    QuestionMistakeData,
 )
 from grader.grading import DEFAULT_ATOL, DEFAULT_MEMORY_MB, DEFAULT_RTOL, DEFAULT_TIME_LIMIT_MS
 
@@ -268,8 +271,13 @@ def _read_question(
     )
     if kind == Question.Kind.NUMERIC:
         question.tolerance = fields.number("tolerance", 1e-3)
+        question.absolute_tolerance = fields.number("absolute_tolerance", 5e-4)
+        if question.absolute_tolerance <= 0:
+            fields.problem("absolute_tolerance", "must be above 0 (hand work needs it)")
         question.parameters_code = fields.text("parameters")
         question.answer_code = fields.text("answer")
+        question.solution = fields.text("solution", required=False)
+        question.mistakes = _read_question_mistakes(problems, where, fields)
         if "choices" in meta:
             fields.problem("choices", "a numeric question has no choices")
         why = "a numeric question's {} code defines it"
@@ -290,11 +298,33 @@ def _read_question(
                 why.format("answer"),
             )
     elif kind:
-        for key in ("tolerance", "parameters", "answer"):
+        for key in NUMERIC_ONLY_KEYS:
             if key in meta:
                 fields.problem(key, "only numeric questions have it")
         question.choices = _read_choices(problems, where, fields, kind)
     return question
+
+
+def _read_question_mistakes(
+    problems: list[str], where: str, fields: FieldReader
+) -> list[QuestionMistakeData]:
+    mistakes: list[QuestionMistakeData] = []
+    for number, item in enumerate(fields.items("mistakes"), start=1):
+        if not isinstance(item, dict):
+            fields.problem("mistakes", f"mistake {number} must be a mapping: slug, message, answer")
+            continue
+        here = f"{where}: mistake {number}"
+        mistake = FieldReader(problems, here, item)
+        mistake.unknown(QUESTION_MISTAKE_KEYS)
+        data = QuestionMistakeData(
+            slug=mistake.slug("slug"), message=mistake.text("message"), code=mistake.text("answer")
+        )
+        if data.code:
+            _check_python(problems, here, data.code, ("answer",), "a wrong method's answer")
+        if data.slug in {m.slug for m in mistakes}:
+            mistake.problem("slug", f"{data.slug!r} is used twice in this question")
+        mistakes.append(data)
+    return mistakes
 
 
 def _read_choices(

@@ -24,11 +24,24 @@ QUESTION_KEYS = (
     "prompt",
     "explanation",
     "tolerance",
+    "absolute_tolerance",
     "parameters",
     "answer",
+    "solution",
+    "mistakes",
     "choices",
 )
 CHOICE_KEYS = ("text", "correct", "feedback")
+# A numeric question's known mistake: a wrong method's answer(p) and what to tell the learner.
+QUESTION_MISTAKE_KEYS = ("slug", "message", "answer")
+NUMERIC_ONLY_KEYS = (
+    "tolerance",
+    "absolute_tolerance",
+    "parameters",
+    "answer",
+    "solution",
+    "mistakes",
+)
 EXERCISE_KEYS = (
     "title",
     "lesson",
@@ -69,6 +82,13 @@ class ChoiceData:
 
 
 @dataclass
+class QuestionMistakeData:
+    slug: str
+    message: str
+    code: str
+
+
+@dataclass
 class QuestionData:
     slug: str
     lesson: str
@@ -77,8 +97,11 @@ class QuestionData:
     prompt: str
     explanation: str = ""
     tolerance: float = 1e-3
+    absolute_tolerance: float = 5e-4
     parameters_code: str = ""
     answer_code: str = ""
+    solution: str = ""
+    mistakes: list[QuestionMistakeData] = field(default_factory=list)
     choices: list[ChoiceData] = field(default_factory=list)
 
 

@@ -263,19 +263,104 @@ def test_markdown_preview_renders_math_for_staff_only(instructor_client: Client)
     assert "\\(h_t\\)" in html and "<em>new</em>" in html
 
 
-def test_numeric_question_preview_runs_in_the_sandbox(instructor_client: Client) -> None:
-    response = instructor_client.post(
+def numeric_question_form(lesson: Lesson, **overrides: Any) -> dict[str, Any]:
+    """Return the POST data of the question add form: a numeric question with one mistake."""
+    data = {
+        "lesson": lesson.pk, "order": 1, "slug": "square", "kind": "numeric",
+        "prompt": "What is ${u:.2f}^2$?", "explanation": "",
+        "tolerance": "0.001", "absolute_tolerance": "0.0005",
+        "parameters_code": "def generate(rng):\n    return {'u': 1.5}\n",
+        "answer_code": "def answer(p):\n    return p['u'] ** 2\n\n"
+        "def steps(p):\n    return {'twice': 2 * p['u']}\n",
+        "solution": "Not ${twice:.2f}$: ${u:.2f} \\cdot {u:.2f} = {answer:.4f}$.",
+        "choices-TOTAL_FORMS": 0, "choices-INITIAL_FORMS": 0,
+        "mistakes-TOTAL_FORMS": 1, "mistakes-INITIAL_FORMS": 0,
+        "mistakes-0-order": 0, "mistakes-0-slug": "doubled",
+        "mistakes-0-message": "You doubled $u$ instead of squaring it.",
+        "mistakes-0-code": "def answer(p):\n    return 2 * p['u'] + 1\n",
+    }  # fmt: skip
+    return data | overrides
+
+
+def test_saving_a_numeric_question_has_the_worker_compute_its_pool_and_the_preview_reads_it(
+    instructor_client: Client,
+    lesson: Lesson,
+    eager_celery: None,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from courses.models import Question
+    from grader.sandbox import Sandbox
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = instructor_client.post(
+            "/admin/courses/question/add/", numeric_question_form(lesson)
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert callbacks, "saving asks the workers for the pool"
+    question = Question.objects.get(slug="square")
+    assert question.variants.count() == 100 and not question.variants_error
+    variant = question.variants.get(index=7)
+    assert variant.answer == 2.25 and variant.mistakes == {"doubled": 4.0}
+    assert variant.steps == {"twice": 3.0}
+    change = instructor_client.get(f"/admin/courses/question/{question.pk}/change/")
+    assert "100 ready" in change.content.decode()
+
+    # The preview only reads the stored pool: no sandbox in the web process.
+    def no_sandbox(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the web process started a sandbox")
+
+    monkeypatch.setattr(Sandbox, "run", no_sandbox)
+    monkeypatch.setattr(Sandbox, "shared", no_sandbox)
+    data = instructor_client.post(
         "/admin/courses/question/numeric-preview/",
-        {
-            "seed": "5",
-            "prompt": "What is ${u:.2f}^2$?",
-            "parameters_code": "def generate(rng):\n    return {'u': 1.5}\n",
-            "answer_code": "def answer(p):\n    return p['u'] ** 2\n",
-        },
+        {"question": str(question.pk), "variant": "7", "prompt": "Square ${u:.2f}$.",
+         "solution": question.solution},
+    ).json()  # fmt: skip
+    assert data["answer"] == 2.25 and data["parameters"] == {"u": 1.5} and data["count"] == 100
+    assert "Square" in data["html"] and "\\(1.50\\)" in data["html"]
+    assert "3.00" in data["solution_html"] and "2.2500" in data["solution_html"]
+
+
+def test_a_question_whose_code_fails_shows_why_in_the_admin(
+    instructor_client: Client,
+    lesson: Lesson,
+    eager_celery: None,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from courses.models import Question
+
+    form = numeric_question_form(
+        lesson, parameters_code="def generate(rng):\n    return {'u': 1 / 0}\n"
     )
-    data = response.json()
-    assert data["answer"] == 2.25 and data["parameters"] == {"u": 1.5}
-    assert "1.50^2" in data["html"]
+    with django_capture_on_commit_callbacks(execute=True):
+        instructor_client.post("/admin/courses/question/add/", form)
+    question = Question.objects.get(slug="square")
+    assert "ZeroDivisionError" in question.variants_error
+    page = instructor_client.get(f"/admin/courses/question/{question.pk}/change/").content
+    assert "failed: " in page.decode()
+    data = instructor_client.post(
+        "/admin/courses/question/numeric-preview/", {"question": str(question.pk)}
+    ).json()
+    assert "could not be computed" in data["error"]
+
+
+def test_an_unfair_generator_is_refused_with_a_reason(
+    instructor_client: Client,
+    lesson: Lesson,
+    eager_celery: None,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from courses.models import Question
+
+    # u = 0.01: the answer 0.0001 is within the absolute tolerance of 0.
+    form = numeric_question_form(
+        lesson, parameters_code="def generate(rng):\n    return {'u': 0.01}\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        instructor_client.post("/admin/courses/question/add/", form)
+    error = Question.objects.get(slug="square").variants_error
+    assert "fair to hand work" in error and "away from zero" in error
 
 
 def test_regrade_selected_shows_progress_until_done(

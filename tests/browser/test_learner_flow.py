@@ -8,6 +8,7 @@ Screenshots of every step go to test-artifacts/browser/ (desktop and 375 px wide
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from courses.models import Course, Question
+from courses.models import Course, Question, QuestionVariant
 from courses.numeric import learner_seed
 from tests.services import chromium_page, start_celery_worker, stop_process, worker_env
 
@@ -68,13 +69,23 @@ def shot(page, name: str, *, phone: bool = True, element=None) -> None:
 
 
 def expected_numeric(question: Question, user_id: int) -> float:
-    """Compute the numeric answer here, from the question's own code, for this learner."""
+    """Return this learner's answer: their variant of the pool the worker computed (waited for)."""
+    deadline = time.monotonic() + 60
+    while not QuestionVariant.objects.filter(question=question).exists():
+        assert time.monotonic() < deadline, "the worker did not compute the pool in 60 s"
+        time.sleep(0.2)
+    question.refresh_from_db()
+    count = question.variants.count()
+    variant = question.variants.get(index=learner_seed(user_id, question.id) % count)
+    # Checked here against the question's own code, for this variant's seed.
     scope: dict = {}
     exec(question.parameters_code, scope)  # noqa: S102 - our own seeded course content
-    params = scope["generate"](np.random.default_rng(learner_seed(user_id, question.id)))
+    params = scope["generate"](np.random.default_rng(variant.seed))
+    assert params == variant.parameters
     scope = {}
     exec(question.answer_code, scope)  # noqa: S102
-    return float(scope["answer"](params))
+    assert float(scope["answer"](params)) == variant.answer
+    return variant.answer
 
 
 def replace_editor_text(page, code: str) -> None:
@@ -141,10 +152,14 @@ def test_learner_flow(live_server, worker, seeded_course, browser_page):
     # 5. A numeric question with this learner's own numbers.
     numeric = lesson.questions.get(slug="scalar-rnn-h2")
     value = expected_numeric(numeric, user.id)
+    page.reload()  # the page may have been loaded while the worker was preparing the numbers
     section = page.locator(f"#question-{numeric.slug}")
-    section.get_by_label("Your answer").fill(f"{value:.6f}")
+    section.get_by_label("Your answer").fill(f"{value:.4f}")
     section.get_by_role("button", name="Check answer").click()
     page.locator(f"#question-{numeric.slug} .feedback.ok").wait_for()
+    solution = page.locator(f"#question-{numeric.slug} .worked-solution")
+    shown = solution.inner_text().replace("\n", "").replace("\u2212", "-")  # MathJax's minus
+    assert f"{value:.4f}" in shown, "the worked solution uses my numbers"
     shot(page, "07-numeric-right", phone=False, element=page.locator(f"#question-{numeric.slug}"))
     assert math.isfinite(value)
 

@@ -56,7 +56,8 @@ def test_the_question_page_refuses_to_delete_a_chosen_option(instructor_client, 
     answer_question(user=make_user(), question=question, choice_ids=[right.id])
     data = {"lesson": question.lesson_id, "order": question.order, "slug": question.slug,
             "kind": question.kind, "prompt": question.prompt, "explanation": "",
-            "tolerance": question.tolerance, "parameters_code": "", "answer_code": ""}  # fmt: skip
+            "tolerance": question.tolerance, "parameters_code": "", "answer_code": "",
+            "absolute_tolerance": question.absolute_tolerance, "solution": ""}  # fmt: skip
     choices = list(question.choices.order_by("order", "id"))
     data |= inline_data("choices", choices, ("order", "text", "is_correct", "feedback"), right.pk)
     response = instructor_client.post(f"/admin/courses/question/{question.pk}/change/", data)
@@ -71,9 +72,11 @@ def test_an_unchosen_option_can_still_be_deleted(instructor_client, small):
     wrong = question.choices.get(is_correct=False)
     data = {"lesson": question.lesson_id, "order": question.order, "slug": question.slug,
             "kind": question.kind, "prompt": question.prompt, "explanation": "",
-            "tolerance": question.tolerance, "parameters_code": "", "answer_code": ""}  # fmt: skip
+            "tolerance": question.tolerance, "parameters_code": "", "answer_code": "",
+            "absolute_tolerance": question.absolute_tolerance, "solution": ""}  # fmt: skip
     choices = list(question.choices.order_by("order", "id"))
     data |= inline_data("choices", choices, ("order", "text", "is_correct", "feedback"), wrong.pk)
+    data |= {"mistakes-TOTAL_FORMS": "0", "mistakes-INITIAL_FORMS": "0"}
     response = instructor_client.post(f"/admin/courses/question/{question.pk}/change/", data)
     assert response.status_code == 302
     assert not Choice.objects.filter(pk=wrong.pk).exists()

@@ -53,18 +53,21 @@ def test_a_learner_never_sees_a_secret_through_the_prompt(alice, small, settings
     assert settings.SECRET_KEY not in page.text
 
 
-def test_the_preview_with_an_array_parameter_explains_instead_of_failing(instructor_client):
+def test_the_preview_with_an_array_parameter_explains_instead_of_failing(instructor_client, small):
+    from exercises.question_variants import compute_question_variants
+
+    question = small.numeric
+    question.parameters_code = (
+        "import numpy as np\n\ndef generate(rng):\n"
+        "    return {'v': np.arange(3.0), 'k': np.int64(2)}\n"
+    )
+    question.answer_code = "def answer(p):\n    return sum(p['v']) * p['k']\n"
+    question.save()
+    question.mistakes.all().delete()
+    assert compute_question_variants(question_id=question.pk) == "computed"
     response = instructor_client.post(
         "/admin/courses/question/numeric-preview/",
-        {
-            "seed": "3",
-            "prompt": "Sum {v} and {a.__class__}",
-            "parameters_code": (
-                "import numpy as np\n\ndef generate(rng):\n"
-                "    return {'v': np.arange(3.0), 'k': np.int64(2)}\n"
-            ),
-            "answer_code": "def answer(p):\n    return sum(p['v']) * p['k']\n",
-        },
+        {"question": str(question.pk), "variant": "3", "prompt": "Sum {v} and {a.__class__}"},
     )
     assert response.status_code == 200
     data = response.json()
@@ -72,11 +75,11 @@ def test_the_preview_with_an_array_parameter_explains_instead_of_failing(instruc
     assert data["parameters"] == {"v": [0.0, 1.0, 2.0], "k": 2}
 
 
-@pytest.mark.parametrize("seed", ["²", "１２", "-1", "1e3", "9" * 30])
-def test_the_preview_refuses_a_seed_that_is_not_plain_digits(instructor_client, seed):
-    response = instructor_client.post(
-        "/admin/courses/question/numeric-preview/",
-        {"seed": seed, "prompt": "x", "parameters_code": "", "answer_code": ""},
-    )
-    assert response.status_code == 200
-    assert "whole number" in response.json()["error"]
+@pytest.mark.parametrize("raw", ["²", "１２", "-1", "1e3", "9" * 30])
+def test_the_preview_refuses_a_number_that_is_not_plain_digits(instructor_client, small, raw):
+    for data in ({"question": raw}, {"question": str(small.numeric.pk), "variant": raw}):
+        response = instructor_client.post(
+            "/admin/courses/question/numeric-preview/", {"prompt": "x", **data}
+        )
+        assert response.status_code == 200
+        assert "whole number" in response.json()["error"]
