@@ -2,6 +2,8 @@
 
 `make run` calls `python -m config.stack`. Every child gets its parent's death as SIGTERM
 (PR_SET_PDEATHSIG), and Ctrl-C or SIGTERM here stops them all, so nothing is left behind.
+A program that dies is restarted with backoff; when it carried or graded submissions (Redis, a
+grading worker), the submissions it may have held are enqueued again (`Stack.sweep_after`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Redis's data and beat's schedule live beside the SQLite database (settings.VAR_DIR).
+VAR_DIR = Path(os.environ.get("UNROLLED_VAR_DIR", BASE_DIR / "var"))
 PR_SET_PDEATHSIG = 1
 
 # Sized for a 2-core machine (see README, "Benchmarks"): under a flood the cores are busy with
@@ -33,11 +37,13 @@ WEB_THREADS = int(os.environ.get("WEB_THREADS", "4"))
 RESTART_BACKOFF_MAX_S = 10.0
 
 
-def celery_worker_argv(queue: str, concurrency: int, loglevel: str = "INFO") -> list[str]:
-    """Return the command of a prefork Celery worker consuming `queue`."""
+def celery_worker_argv(
+    queue: str, concurrency: int, loglevel: str = "INFO", name: str = ""
+) -> list[str]:
+    """Return the command of a prefork Celery worker consuming `queue` (node `name`@host)."""
     return [
         sys.executable, "-m", "celery", "-A", "config", "worker",
-        "-Q", queue, "-c", str(concurrency), "-n", f"{queue}@%h", "-l", loglevel,
+        "-Q", queue, "-c", str(concurrency), "-n", f"{name or queue}@%h", "-l", loglevel,
         # One machine, one worker per queue: no peers to synchronise with at start-up
         # (mingle), to gossip with, or to send heartbeat events to (events are off). The pool
         # already hands a task only to an idle process (-O fair is Celery's default).
@@ -110,6 +116,8 @@ class Service:
     # Stopped after the others (Redis: the workers acknowledge their last messages to it).
     stops_last: bool = False
     ready: Callable[[subprocess.Popen], None] | None = None
+    # Submissions in flight may have died with it: sweep them once it is back (Stack.sweep_after).
+    holds_submissions: bool = False
     proc: subprocess.Popen | None = None
     restarts: int = 0
     next_start: float = 0.0
@@ -121,6 +129,7 @@ class Stack:
 
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     services: list[Service] = field(default_factory=list)
+    sweeps: list[subprocess.Popen] = field(default_factory=list)
 
     def add(self, service: Service) -> Service:
         self.services.append(service)
@@ -146,6 +155,25 @@ class Stack:
         if service.ready:
             service.ready(service.proc)
 
+    def sweep_after(self, service: Service) -> None:
+        """Re-enqueue every unfinished submission now that `service` is back.
+
+        Why every one, at once, rather than waiting for the beat's sweeper (which re-enqueues
+        what stayed unfinished for SUBMISSION_STUCK_AFTER_S = 60 s, a deadline that must exceed
+        a task's hard time limit and a burst's queueing time): a dead worker's messages stay
+        unacknowledged in Redis for the broker's visibility timeout (an hour), and submissions
+        made while Redis was down were never enqueued; the stack knows the moment either
+        happened, so it need not guess from the clock. A submission whose message did survive
+        gets a second one; the guarded updates make it a no-op (one cheap task), and crashes
+        are rare. Run in a child (Django is not loaded here), reaped by `supervise`.
+        """
+        argv = [sys.executable, "manage.py", "sweep_submissions", "--older-than", "0"]
+        proc = subprocess.Popen(
+            argv, cwd=BASE_DIR, env=self.env, preexec_fn=die_with_parent, process_group=0
+        )
+        print(f"  sweeping submissions in flight after {service.name} restarted", flush=True)
+        self.sweeps.append(proc)
+
     def start_redis(self, port: int, data_dir: Path) -> Service:
         data_dir.mkdir(parents=True, exist_ok=True)
         argv = [
@@ -160,15 +188,16 @@ class Stack:
         ]  # fmt: skip
         return self.add(
             Service(
-                "redis", argv, stops_last=True,
+                "redis", argv, stops_last=True, holds_submissions=True,
                 ready=lambda proc: wait_for_port("127.0.0.1", port, 10, proc),
             )
         )  # fmt: skip
 
     def start_workers(self) -> None:
-        self.add(Service("worker (live)", celery_worker_argv("live", GRADING_CONCURRENCY)))
-        self.add(Service("worker (bulk)", celery_worker_argv("bulk", 1)))
-        schedule = BASE_DIR / "var" / "celerybeat-schedule"
+        live = celery_worker_argv("live", GRADING_CONCURRENCY)
+        self.add(Service("worker (live)", live, holds_submissions=True))
+        self.add(Service("worker (bulk)", celery_worker_argv("bulk", 1), holds_submissions=True))
+        schedule = VAR_DIR / "celerybeat-schedule"
         beat = [sys.executable, "-m", "celery", "-A", "config", "beat", "-l", "WARNING",
                 "-s", str(schedule)]  # fmt: skip
         self.add(Service("beat (sweeper)", beat))
@@ -204,8 +233,14 @@ class Stack:
                         self.launch(service)
                     except (OSError, RuntimeError) as exc:
                         print(f"  {service.name} did not start: {exc}", file=sys.stderr)
+                        if service.proc is not None:
+                            _kill_group(service.proc)
                         service.proc = None
                         service.next_start = now + RESTART_BACKOFF_MAX_S
+                    else:
+                        if service.holds_submissions:
+                            self.sweep_after(service)
+            self.sweeps = [sweep for sweep in self.sweeps if sweep.poll() is None]
             time.sleep(0.1)
 
     def stop(self, grace_s: float = 1.5) -> None:
@@ -228,6 +263,9 @@ class Stack:
                 if service.proc is not None:
                     _kill_group(service.proc)
         self.services.clear()
+        for sweep in self.sweeps:
+            _kill_group(sweep)
+        self.sweeps.clear()
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -267,7 +305,7 @@ def main() -> int:
     try:
         if not os.environ.get("REDIS_URL"):
             redis_port = int(os.environ.get("EMBEDDED_REDIS_PORT", "6390"))
-            stack.start_redis(redis_port, BASE_DIR / "var" / "redis")
+            stack.start_redis(redis_port, VAR_DIR / "redis")
             stack.env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
         stack.start_workers()
         stack.start_web(host, port)

@@ -201,6 +201,11 @@ CELERY_DB_REUSE_MAX = 1000
 SUBMISSION_RATE_LIMIT = os.environ.get("SUBMISSION_RATE_LIMIT", "30/min")
 
 # A submission still queued or running this long after its last change is re-enqueued.
+# Not lower: a grading may legitimately stay RUNNING up to the task's hard time limit
+# (GRADING_TIME_LIMIT_S + 10) plus a retry's backoff, and QUEUED behind a burst; re-enqueueing
+# earlier only adds no-op duplicates. A crash `make run`'s stack sees (a grading worker or Redis
+# restarted) is swept at once instead (config/stack.py, Stack.sweep_after); this deadline is
+# for what nobody sees die (another host's worker, a lost message).
 SUBMISSION_STUCK_AFTER_S = int(os.environ.get("SUBMISSION_STUCK_AFTER_S", "60"))
 SWEEP_EVERY_S = int(os.environ.get("SWEEP_EVERY_S", "15"))
 
