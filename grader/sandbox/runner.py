@@ -42,6 +42,7 @@ import numpy.fft  # noqa: F401
 import numpy.linalg  # noqa: F401
 import numpy.polynomial  # noqa: F401
 import numpy.random  # noqa: F401
+import numpy.testing  # noqa: F401
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
