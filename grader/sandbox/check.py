@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .results import Limits
-from .zygote import SLOT_UID_BASE, Sandbox, namespaces_wanted, scrubbed_env
+from .slots import SLOT_UID_BASE
+from .zygote import Sandbox, namespaces_wanted, scrubbed_env
 
 PROBE = """
 import ctypes, os, resource, socket

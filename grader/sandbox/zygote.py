@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import fcntl
 import json
 import math
 import os
 import select
-import shutil
-import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import deque
@@ -22,21 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from . import cgroup, codec
+from .pipes import grow_pipe, kill_child, read_chunk, sealed_memfd
 from .results import CallOutcome, Limits, RunResult, SandboxUnavailable, StagedResult
+from .slots import Slot as _Slot
+from .staged import BAD_BLOCK, Stages
+from .verdict import SETUP_DONE, from_summary, parse, verdict
 
 RUNNER = Path(__file__).with_name("runner.py")
-# Slot i runs as uid SLOT_UID_BASE + i. Slot indices come from flocks in state_dir(), so they
-# are unique among all the sandboxes sharing that folder: every worker on one host (several
-# containers from `docker compose up --scale worker=N` share a kernel, hence the uids) must
-# share it (UNROLLED_SANDBOX_STATE_DIR, a volume mounted in each), or take disjoint uid ranges
-# (UNROLLED_SANDBOX_UID_BASE, e.g. 61000 + 256 × host-wide instance number).
-SLOT_UID_BASE = int(os.environ.get("UNROLLED_SANDBOX_UID_BASE", "61000"))
-MAX_SLOTS = 256
-EXIT_SETUP_FAILED = codec.EXIT_SETUP_FAILED
-SETUP_DONE = codec.SETUP_DONE
 START_TIMEOUT_S = 20.0
 KILL_GRACE_S = 5.0
-_CHUNK = 65536
 # Frame headers and per-call records on top of the encoded values and the printed text.
 _RESULT_SLACK = 64 * 1024
 # However long the visible calls took, the hidden ones get at least this long to run.
@@ -67,51 +57,6 @@ def namespaces_wanted() -> bool:
     filters, Landlock and the per-slot uid then carry the isolation, and sandbox_check says so.
     """
     return os.environ.get("UNROLLED_SANDBOX_NAMESPACES", "on").strip().lower() != "off"
-
-
-def state_dir() -> Path:
-    """Return the directory holding slot locks and scratch directories."""
-    shared = os.environ.get("UNROLLED_SANDBOX_STATE_DIR")
-    if shared:
-        return Path(shared)
-    if os.geteuid() == 0:
-        return Path("/run/unrolled-sandbox")
-    return Path(tempfile.gettempdir()) / f"unrolled-sandbox-{os.geteuid()}"
-
-
-class _Slot:
-    """An index unique among the live sandboxes of this machine, held by an flock."""
-
-    def __init__(self) -> None:
-        base = state_dir()
-        base.mkdir(mode=0o711, parents=True, exist_ok=True)
-        os.chmod(base, 0o711 if os.geteuid() == 0 else 0o700)
-        for index in range(MAX_SLOTS):
-            fd = os.open(base / f"slot-{index}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                os.close(fd)
-                continue
-            self.index = index
-            self.lock_fd = fd
-            self.scratch = base / f"slot-{index}"
-            shutil.rmtree(self.scratch, ignore_errors=True)
-            self.scratch.mkdir(mode=0o711)
-            os.chmod(self.scratch, 0o711)
-            self.cgroup, self.cgroup_detail = cgroup.slot_cgroup(index)
-            return
-        raise SandboxUnavailable(f"all {MAX_SLOTS} sandbox slots are in use")
-
-    @property
-    def uid(self) -> int | None:
-        return SLOT_UID_BASE + self.index if os.geteuid() == 0 else None
-
-    def release(self) -> None:
-        shutil.rmtree(self.scratch, ignore_errors=True)
-        if self.cgroup is not None:
-            cgroup.remove(self.cgroup)
-        os.close(self.lock_fd)
 
 
 class Sandbox:
@@ -345,7 +290,7 @@ class Sandbox:
     ) -> RunResult | StagedResult:
         assert self._control is not None
         payload = codec.join_frames(frames)
-        job_fd = _sealed_memfd(payload)
+        job_fd = sealed_memfd(payload)
         result_r, result_w = os.pipe()
         output_r, output_w = os.pipe()
         hidden_r = hidden_w = -1
@@ -358,7 +303,7 @@ class Sandbox:
         if hidden is not None:
             header["staged"] = True
             hidden_r, hidden_w = os.pipe2(os.O_CLOEXEC)
-            _grow_pipe(hidden_w, len(hidden))
+            grow_pipe(hidden_w, len(hidden))
             handed.append(hidden_r)
         started = time.monotonic()
         try:
@@ -384,14 +329,14 @@ class Sandbox:
         finally:
             for fd in handed:
                 os.close(fd)
-        stages = _Stages(hidden, hidden_w)
+        stages = Stages(hidden, hidden_w)
         try:
             return self._collect(pid, pidfd, result_r, output_r, started, header, limits, stages)
         finally:
             # Whatever happened while reading (even a bug here), the child does not outlive
             # its run: killed through its pidfd, its process group through the zygote, which
             # reaps it.
-            _kill_child(pidfd, self._control, pid)
+            kill_child(pidfd, self._control, pid)
             os.close(pidfd)
             os.close(result_r)
             os.close(output_r)
@@ -406,7 +351,7 @@ class Sandbox:
         started: float,
         header: dict,
         limits: Limits,
-        stages: _Stages,
+        stages: Stages,
     ) -> RunResult | StagedResult:
         assert self._control is not None
         control = self._control
@@ -430,7 +375,7 @@ class Sandbox:
             if killed_for is None:
                 killed_for = reason
                 deadline = time.monotonic() + KILL_GRACE_S
-                _kill_child(pidfd, control, pid)
+                kill_child(pidfd, control, pid)
 
         def keep_output(chunk: bytes) -> None:
             nonlocal output_total
@@ -442,12 +387,12 @@ class Sandbox:
         while True:
             if stages.staged and stages.shown is None and killed_for is None:
                 shown = stages.take_shown(result, limits)
-                if shown is _BAD_BLOCK:
+                if shown is BAD_BLOCK:
                     kill("channel")
                 elif shown is not None:
                     # Everything the child wrote before its visible results is in the
                     # pipe already: read it as shown text, then hand over the hidden calls.
-                    while (chunk := _read(output_r)) and output_r in open_fds:
+                    while (chunk := read_chunk(output_r)) and output_r in open_fds:
                         keep_output(chunk)
                     stages.shown_output = (bytes(output), output_total)
                     if stages.deliver():
@@ -460,7 +405,7 @@ class Sandbox:
                 block = stages.last_block(result)
                 if killed_for is None and parsed is None and block:
                     if result[:1] == SETUP_DONE:
-                        parsed = _parse(block, limits)
+                        parsed = parse(block, limits)
                     if parsed is None:
                         kill("channel")  # results were sent, but not in the protocol's form
                 if parsed is not None or exit_info is not None:
@@ -490,7 +435,7 @@ class Sandbox:
                         poller.unregister(fd)
                         stages.close()
                     continue
-                chunk = _read(fd)
+                chunk = read_chunk(fd)
                 if chunk is None:
                     continue
                 if not chunk:
@@ -509,7 +454,7 @@ class Sandbox:
                     keep_output(chunk)
         if exit_info is None:
             # Complete results: whatever the child still does, it ends now.
-            _kill_child(pidfd, control, pid)
+            kill_child(pidfd, control, pid)
         duration_ms = (time.monotonic() - started) * 1000
         if stages.shown is not None:
             output, output_total = stages.shown_output
@@ -517,13 +462,13 @@ class Sandbox:
         if output_total > len(output):
             stdout += f"\n[output truncated: {output_total} bytes printed, {len(output)} kept]"
         if stages.shown is not None:
-            shown = _from_summary(*stages.shown, limits)
+            shown = from_summary(*stages.shown, limits)
             shown.stdout = stdout
             shown.duration_ms = stages.shown_ms
             if not stages.delivered:
                 return StagedResult(shown)
         last = SETUP_DONE + stages.last_block(result) if stages.shown else bytes(result)
-        run = _verdict(last, parsed, exit_info, killed_for, header, limits, stdout)
+        run = verdict(last, parsed, exit_info, killed_for, header, limits, stdout)
         run.duration_ms = duration_ms
         if stages.shown is not None:
             return StagedResult(shown, run, stages.hidden_printed)
@@ -531,259 +476,5 @@ class Sandbox:
         return StagedResult(run) if stages.staged else run
 
 
-class _Stages:
-    """The worker's side of a staged run: where the shown block ends, the hidden calls' pipe."""
-
-    def __init__(self, hidden: bytes | None, hidden_w: int) -> None:
-        self.staged = hidden is not None
-        self.hidden_w = hidden_w
-        self._pending = memoryview(hidden or b"")
-        self.shown: tuple[dict, str, list[CallOutcome]] | None = None
-        self.shown_output: tuple[bytes, int] = (b"", 0)
-        self.shown_ms = 0.0
-        self._started = time.monotonic()
-        # Where the current block of results starts (its size is capped block by block).
-        self.block_start = 0
-        self.delivered = False
-        self.hidden_printed = False
-
-    def take_shown(self, result: bytearray, limits: Limits) -> object:
-        """Return the shown stage's results once complete (None before; _BAD_BLOCK if forged)."""
-        head = 1 + codec.FRAME_LENGTH.size
-        if len(result) < head:
-            return None
-        if result[:1] != SETUP_DONE:
-            return _BAD_BLOCK
-        (length,) = codec.FRAME_LENGTH.unpack_from(result, 1)
-        if len(result) < head + length:
-            return None
-        self.shown = _parse(bytes(result[head : head + length]), limits)
-        if self.shown is None:
-            return _BAD_BLOCK
-        self.shown_ms = (time.monotonic() - self._started) * 1000
-        self.block_start = head + length
-        return self.shown
-
-    def last_block(self, result: bytearray) -> bytes:
-        """Return the bytes of the last stage's results (after SETUP_DONE or the shown block)."""
-        return bytes(result[max(1, self.block_start) :])
-
-    def deliver(self) -> bool:
-        """Start sending the hidden calls if the shown stage ended well; say whether it did."""
-        assert self.shown is not None
-        if self.shown[0].get("status") != "ok":
-            self.close()
-            return False
-        self.delivered = True
-        os.set_blocking(self.hidden_w, False)
-        if self.write_some():
-            self.close()
-        return True
-
-    def write_some(self) -> bool:
-        """Write what the pipe takes of the hidden calls; True once all are written."""
-        try:
-            while self._pending:
-                self._pending = self._pending[os.write(self.hidden_w, self._pending) :]
-        except BlockingIOError:
-            return False
-        except OSError:
-            self._pending = memoryview(b"")  # the child closed its end: it gets nothing more
-        return True
-
-    def close(self) -> None:
-        if self.hidden_w >= 0:
-            os.close(self.hidden_w)
-            self.hidden_w = -1
-
-
-_BAD_BLOCK = object()
-
-
-def _grow_pipe(fd: int, size: int) -> None:
-    """Let a pipe hold `size` bytes at once where the kernel allows (fewer poll rounds)."""
-    if size > 65536:
-        with contextlib.suppress(OSError):
-            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, min(size, 1 << 20))
-
-
 class _ZygoteLost(Exception):
     pass
-
-
-def _kill_child(pidfd: int, control: socket.socket | None, pid: int) -> None:
-    """Kill a run's child now and ask the zygote to kill its process group (and reap it)."""
-    with contextlib.suppress(OSError):
-        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
-    if control is not None:
-        with contextlib.suppress(OSError):
-            control.send(json.dumps({"kill": pid}).encode())
-
-
-def _sealed_memfd(payload: bytes) -> int:
-    fd = os.memfd_create("unrolled-job", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
-    view = memoryview(payload)
-    while view:
-        view = view[os.write(fd, view) :]
-    seals = fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE
-    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, seals)
-    return fd
-
-
-def _read(fd: int) -> bytes | None:
-    try:
-        return os.read(fd, _CHUNK)
-    except BlockingIOError:
-        return None
-
-
-def _human_size(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.3g} MB"
-    return f"{size / 1024:.3g} KB"
-
-
-def _signal_name(number: int) -> str:
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return f"signal {number}"
-
-
-def _verdict(
-    result: bytes,
-    parsed: tuple[dict, str, list[CallOutcome]] | None,
-    exit_info: dict | None,
-    killed_for: str | None,
-    header: dict,
-    limits: Limits,
-    stdout: str,
-) -> RunResult:
-    timeout = RunResult(
-        "error",
-        f"Your code took longer than {limits.time_limit_s:g} s and was stopped.",
-        error_kind="timeout",
-    )
-    if killed_for == "timeout":
-        return timeout
-    if killed_for == "channel":
-        return RunResult("error", _TAMPERED, error_kind="channel")
-    if killed_for == "result_size":
-        size = _human_size(limits.output_bytes)
-        return RunResult(
-            "error",
-            f"Your code's output is too large (more than {size} of data).",
-            error_kind="output",
-        )
-    if parsed is not None:
-        return _from_summary(*parsed, limits)
-    assert exit_info is not None
-    status = exit_info["status"]
-    started = result[:1] == SETUP_DONE
-    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == EXIT_SETUP_FAILED and not started:
-        raise SandboxUnavailable(f"the sandbox could not set up the run: {stdout.strip()}")
-    if os.WIFSIGNALED(status):
-        number = os.WTERMSIG(status)
-        if number == signal.SIGXCPU or (
-            number == signal.SIGKILL and exit_info.get("cpu", 0) >= header["cpu_s"] - 0.05
-        ):
-            return timeout
-        return RunResult(
-            "error", f"Your code crashed ({_signal_name(number)}).", error_kind="crash"
-        )
-    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
-    if not started or len(result) == 1:
-        if code:
-            message = f"Your code exited (status {code}) before returning its results."
-        else:
-            message = "Your code stopped before returning its results."
-        return RunResult("error", message, error_kind="exit")
-    return RunResult("error", _TAMPERED, error_kind="channel")
-
-
-_TAMPERED = "Your code's results could not be read: the channel to the grader was tampered with."
-
-
-def _from_summary(
-    summary: dict, load_stdout: str, outcomes: list[CallOutcome], limits: Limits
-) -> RunResult:
-    kind = summary.get("status")
-    if kind == "memory":
-        return RunResult(
-            "error",
-            f"Your code used more than {limits.memory_mb} MB of memory.",
-            error_kind="memory",
-        )
-    if kind in ("load_error", "missing"):
-        message = str(summary.get("message", ""))
-        if kind == "load_error":
-            message = f"Your code could not be loaded: {message}"
-        return RunResult("error", message, error_kind="load", load_stdout=load_stdout)
-    if kind != "ok":
-        return RunResult("error", _TAMPERED, error_kind="channel")
-    return RunResult("ok", None, outcomes, load_stdout=load_stdout)
-
-
-def _text(data: bytes, dropped: object, limit: int) -> str:
-    """Return printed text, with a note when the child (or this cap) dropped some of it."""
-    kept = data[:limit]
-    if type(dropped) is not int or dropped < 0:
-        dropped = 0
-    dropped += len(data) - len(kept)
-    text = kept.decode("utf-8", "replace")
-    if dropped:
-        text += f"\n[output truncated: {len(kept) + dropped} bytes printed, {len(kept)} kept]"
-    return text
-
-
-def _parse(blob: bytes, limits: Limits) -> tuple[dict, str, list[CallOutcome]] | None:
-    """Return what the child reported, or None if its bytes are not in the protocol's form.
-
-    Every byte here was written by the sandboxed process, so any error while reading them
-    (not only the ones expected) means a tampered channel, never a crash of the worker.
-    """
-    try:
-        return _parse_results(blob, limits)
-    except Exception:
-        return None
-
-
-def _parse_results(blob: bytes, limits: Limits) -> tuple[dict, str, list[CallOutcome]]:
-    parts = codec.split_frames(blob)
-    if len(parts) < 2:
-        raise codec.MalformedFrame("no summary")
-    summary = codec.decode(parts[0])
-    if type(summary) is not dict:
-        raise codec.MalformedFrame("the summary is not a dict")
-    load_stdout = _text(parts[1], summary.get("dropped"), limits.stdout_bytes)
-    outcomes = []
-    for part in parts[2:]:
-        record_frame, value_frame, args_frame, output = codec.split_frames(part)
-        record = codec.decode(record_frame)
-        if type(record) is not dict or type(record.get("ok")) is not bool:
-            raise codec.MalformedFrame("an outcome is malformed")
-        exception = record.get("exception")
-        if exception is not None and type(exception) is not str:
-            raise codec.MalformedFrame("an exception is not text")
-        exception_type = record.get("exception_type")
-        if exception_type is not None and type(exception_type) is not str:
-            raise codec.MalformedFrame("an exception type is not text")
-        line = record.get("line")
-        if line is not None and type(line) is not int:
-            raise codec.MalformedFrame("a line number is not an int")
-        args_after = codec.decode(args_frame) if args_frame else None
-        if args_after is not None and type(args_after) is not list:
-            raise codec.MalformedFrame("args_after is not a list")
-        value = codec.decode(value_frame) if record["ok"] else None
-        outcomes.append(
-            CallOutcome(
-                record["ok"],
-                value,
-                exception,
-                args_after,
-                exception_type=exception_type,
-                exception_line=line,
-                stdout=_text(output, record.get("dropped"), limits.stdout_bytes),
-            )
-        )
-    return summary, load_stdout, outcomes
