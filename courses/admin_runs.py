@@ -1,0 +1,98 @@
+"""Admin for runs and their enrollments, and learners' answers (read-only) in one's runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+
+from courses.admin import CourseScopedAdmin
+from courses.models import Enrollment, QuestionAttempt, Run
+from courses.runs import enroll, runs_visible_to
+
+
+@admin.register(QuestionAttempt)
+class QuestionAttemptAdmin(admin.ModelAdmin):
+    """Learners' answers, for reading only."""
+
+    list_display = ("question", "user", "run", "score", "is_correct", "created_at")
+    list_filter = ("question__lesson__course", "run", "is_correct", "created_at")
+    search_fields = ("user__username", "question__slug")
+    readonly_fields = ("user", "question", "chosen", "numeric_answer", "score", "is_correct")
+
+    def get_queryset(self, request: HttpRequest):
+        # Only the learners of one's own runs (all for a superuser).
+        return super().get_queryset(request).filter(run__in=runs_visible_to(request.user))
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser or runs_visible_to(request.user).exists()
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return self.has_module_permission(request)
+        return runs_visible_to(request.user).filter(id=obj.run_id).exists()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class EnrollmentInline(admin.TabularInline):
+    model = Enrollment
+    fields = ("user", "role", "source", "created_at")
+    readonly_fields = ("created_at",)
+    raw_id_fields = ("user",)
+    extra = 1
+
+
+class RunForm(forms.ModelForm):
+    class Meta:
+        model = Run
+        fields = (
+            "course", "slug", "title", "starts_at", "ends_at", "time_zone", "enrollment",
+            "join_code",
+        )  # fmt: skip
+
+
+@admin.register(Run)
+class RunAdmin(CourseScopedAdmin):
+    form = RunForm
+    list_display = (
+        "title",
+        "course",
+        "starts_at",
+        "ends_at",
+        "enrollment",
+        "learners",
+        "gradebook",
+    )
+    list_filter = ("course",)
+    inlines = [EnrollmentInline]
+    prepopulated_fields = {"slug": ("title",)}
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("course",) if obj is not None and obj.is_default else ()
+
+    @admin.display(description="Learners")
+    def learners(self, run: Run) -> int:
+        return run.enrollments.filter(role=Enrollment.Role.LEARNER).count()
+
+    @admin.display(description="Gradebook")
+    def gradebook(self, run: Run) -> str:
+        url = reverse("admin:exercises_run_gradebook", args=[run.pk])
+        return format_html('<a href="{}">Gradebook</a>', url)
+
+    def save_model(self, request: HttpRequest, obj: Run, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change and not request.user.is_superuser:
+            # Whoever opens a run teaches it.
+            enroll(user=request.user, run=obj, role=Enrollment.Role.INSTRUCTOR)
