@@ -1,6 +1,7 @@
 """Settings: production-like environment passes Django's deployment checks."""
 
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -52,3 +53,16 @@ def test_missing_secret_key_is_refused_when_debug_is_off(tmp_path):
     done = run_manage(env, "check")
     assert done.returncode != 0
     assert "SECRET_KEY must be set" in done.stderr
+
+
+def test_env_example_names_every_variable_the_settings_read():
+    settings_source = (BASE_DIR / "config" / "settings" / "base.py").read_text()
+    read = set(
+        re.findall(
+            r"""(?:environ\.get|env_bool|env_list)\(\s*"([A-Z][A-Z0-9_]+)""", settings_source
+        )
+    )
+    assert "SECRET_KEY" in read and "LTI_HTTP_TIMEOUT_S" in read
+    example = (BASE_DIR / ".env.example").read_text()
+    missing = sorted(name for name in read if not re.search(rf"\b{name}\b", example))
+    assert missing == [], f".env.example does not mention {missing}"
