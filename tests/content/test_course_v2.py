@@ -142,6 +142,24 @@ def test_vanishing_causes_puts_the_distance_under_its_condition():
     assert "explode" in distance["feedback"]
 
 
+def test_softmax_properties_says_a_computed_probability_can_be_exactly_zero():
+    question = yaml.safe_load((COURSE_DIR / "questions" / "softmax-properties.yaml").read_text())
+    [positive] = [c for c in question["choices"] if "positive" in c["text"]]
+    assert positive["correct"] and "exactly 0" in positive["feedback"]
+    assert "(1000, 999, -1000)" in positive["feedback"], "the example lesson 4 computes"
+    assert softmax([1000.0, 999.0, -1000.0])[2] == 0.0
+
+
+def test_encoder_sketch_draws_arrows_between_hidden_states_only():
+    body = read_body("02-rnn-shapes.md")
+    sketch = body.split("**encoder** RNN", 1)[1].split("```text", 1)[1].split("```", 1)[0]
+    rows = sketch.strip("\n").splitlines()
+    [input_row] = [row for row in rows if "x1" in row]
+    [state_row] = [row for row in rows if "h1" in row]
+    assert "->" not in input_row, "no arrow between inputs"
+    assert re.search(r"h1 -> h2 -> h3 ==> s1 -> s2", state_row), state_row
+
+
 def test_numeric_questions_all_have_explanations():
     for path in (COURSE_DIR / "questions").glob("*.yaml"):
         question = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from courses.models import LessonRead
+from grader.compare import SCALE_ATOL
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +73,15 @@ def test_anonymous_exercise_page_shows_prompt_and_login_link(client, small):
     assert "\\(x + 1\\)" in page
     assert "to run and submit your code" in page
     assert 'name="code"' not in page
+
+
+def test_exercise_page_states_how_numbers_are_compared(client, small):
+    small.exercise.rtol, small.exercise.atol = 1e-4, 1e-7
+    small.exercise.save(update_fields=["rtol", "atol"])
+    page = client.get(small.exercise.get_absolute_url()).content.decode()
+    assert "rtol = 0.0001" in page
+    assert f"max(atol, {SCALE_ATOL:g} × max|expected|) with atol = 1e-07" in page
+    assert "float32 precision pass" in page
 
 
 def test_exercise_page_editor_starts_with_starter_code(alice, small):
