@@ -118,6 +118,11 @@ def _check(
         return []
     returned = _named(prepared, run.outcomes[0].value)
     losses = [_loss(outcome.value) for outcome in run.outcomes[1:]]
+    if all(loss == float(np.float32(loss)) for loss in losses):
+        # A loss computed in float32 (whatever type it is returned as) moves by ~1e-7 of
+        # itself when rounded; central differences turn that into errors far above
+        # MATCHES_BELOW, so the check could not tell a right gradient from a wrong one.
+        return []
     numeric: dict[str, list[float]] = {}
     analytic: dict[str, list[float]] = {}
     for number, (name, index) in enumerate(nudged):

@@ -62,6 +62,20 @@ def test_consistent_gradients_of_a_wrong_loss_blame_the_loss():
     assert "not the gradient" not in verdict.message
 
 
+def test_a_float32_loss_is_too_coarse_to_judge_and_gets_no_note():
+    # Rounding a loss near 1 to float32 moves it by ~6e-8, which central differences with
+    # h = 1e-5 turn into ~6e-3 of gradient: the check cannot tell right from wrong here.
+    code = (
+        reference("rnn-bptt")
+        .replace("np.mean((ys - targets) ** 2)", "np.float32(0.5 * np.sum((ys - targets) ** 2))")
+        .replace("2.0 * (ys - targets) / ys.size", "(ys - targets)")
+    )
+    verdict = grade(spec("rnn-bptt"), code)
+    assert verdict.status == "failed"
+    assert "not the gradient of your own loss" not in verdict.message
+    assert "Gradient check on" not in verdict.message
+
+
 def test_fnn_backward_gets_the_check_too():
     code = reference("fnn-backward").replace("W2.T @", "1.5 * W2.T @", 1)
     assert code != reference("fnn-backward")
