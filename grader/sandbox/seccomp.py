@@ -2,7 +2,7 @@
 
 Default deny. POLICY below is the one reviewed table of every system call the sandboxed
 interpreter may make (derived with strace from CPython and NumPy running linear algebra,
-FFT, random numbers, threads, imports and printing; see tests/sandbox/test_seccomp.py), each
+FFT, random numbers, threads, imports and printing; see tests/sandbox/test_allowlist.py), each
 with its rule. Calls named in DENIED are refused with EPERM (a clear PermissionError in
 Python); every other number, including calls that later kernels add, is refused with ENOSYS
 (so that glibc falls back where it can, e.g. from clone3 to clone). A foreign architecture
@@ -138,9 +138,10 @@ DENIED = {
     "listmount": 458,
 }  # fmt: skip
 
-# fcntl: duplicating, close-on-exec and status flags. Not F_SETOWN/F_SETSIG/F_SETOWN_EX
-# (signals to others), leases, F_NOTIFY, locks (a channel between jobs that share a file),
-# pipe sizes or seals.
+# fcntl: duplicating, close-on-exec, status flags, and reading a pipe's size (F_GETPIPE_SZ)
+# and a memfd's seals (F_GET_SEALS). Not F_SETOWN/F_SETSIG/F_SETOWN_EX (signals to others),
+# leases, F_NOTIFY, locks (a channel between jobs that share a file), or setting pipe sizes
+# or seals.
 FCNTL_COMMANDS = (0, 1, 2, 3, 4, 1030, 1032, 1034)  # F_DUPFD .. F_SETFL, DUPFD_CLOEXEC, ...
 # ioctl: what isatty() and non-blocking I/O need (TCGETS, TIOCGWINSZ, FIONREAD, FIONBIO,
 # FIONCLEX, FIOCLEX); never TIOCSTI.

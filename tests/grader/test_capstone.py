@@ -117,4 +117,6 @@ def test_lesson_9_links_the_capstone_and_its_numbers_recompute() -> None:
     assert f"starts at ${losses[0]:.2f}$" in body
     assert f"close to $\\log {K} \\approx {np.log(K):.2f}$ for the {K} characters" in body
     assert f"the last 50 updates is ${losses[-50:].mean():.2f}$" in body
-    assert f"(a mean of ${unclipped[-50:].mean():.2f}$ over the last 50" in body
+    # A diverging run's figures depend on the processor's rounding: the lesson quotes none.
+    assert "climbs above where it started and never falls below the target" in body
+    assert unclipped[-50:].mean() > unclipped[0]
