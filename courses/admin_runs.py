@@ -10,40 +10,19 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from courses.admin import CourseScopedAdmin
+from courses.admin import CourseScopedAdmin, LearnerWorkAdmin
 from courses.models import Enrollment, QuestionAttempt, Run
-from courses.runs import enroll, runs_visible_to
+from courses.runs import enroll
 
 
 @admin.register(QuestionAttempt)
-class QuestionAttemptAdmin(admin.ModelAdmin):
+class QuestionAttemptAdmin(LearnerWorkAdmin):
     """Learners' answers, for reading only."""
 
     list_display = ("question", "user", "run", "score", "is_correct", "created_at")
     list_filter = ("question__lesson__course", "run", "is_correct", "created_at")
     search_fields = ("user__username", "question__slug")
     readonly_fields = ("user", "question", "chosen", "numeric_answer", "score", "is_correct")
-
-    def get_queryset(self, request: HttpRequest):
-        # Only the learners of one's own runs (all for a superuser).
-        return super().get_queryset(request).filter(run__in=runs_visible_to(request.user))
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser or runs_visible_to(request.user).exists()
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is None:
-            return self.has_module_permission(request)
-        return runs_visible_to(request.user).filter(id=obj.run_id).exists()
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class EnrollmentInline(admin.TabularInline):
