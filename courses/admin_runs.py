@@ -12,7 +12,7 @@ from django.utils.html import format_html
 
 from courses.admin import CourseScopedAdmin, LearnerWorkAdmin
 from courses.models import Enrollment, QuestionAttempt, Run
-from courses.runs import enroll
+from courses.runs import enroll, runs_visible_to, staff_runs
 
 
 @admin.register(QuestionAttempt)
@@ -26,11 +26,45 @@ class QuestionAttemptAdmin(LearnerWorkAdmin):
 
 
 class EnrollmentInline(admin.TabularInline):
+    """A run's people: shown to whoever teaches that run, changed by its instructors.
+
+    An instructor of the course may edit another run's dates, but not see or change who is
+    in it: that run's learners are its own staff's to see.
+    """
+
     model = Enrollment
     fields = ("user", "role", "source", "created_at")
     readonly_fields = ("created_at",)
     raw_id_fields = ("user",)
     extra = 1
+
+    def _teaches(self, request: HttpRequest, run: Run | None, *, instructor: bool) -> bool:
+        if run is None:  # the add page: a new run has nobody in it yet
+            return True
+        return staff_runs(request.user, instructor_only=instructor).filter(id=run.pk).exists()
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).filter(run__in=runs_visible_to(request.user))
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_view_permission(request, obj) and self._teaches(
+            request, obj, instructor=False
+        )
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_add_permission(request, obj) and self._teaches(
+            request, obj, instructor=True
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and self._teaches(
+            request, obj, instructor=True
+        )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and self._teaches(
+            request, obj, instructor=True
+        )
 
 
 class RunForm(forms.ModelForm):

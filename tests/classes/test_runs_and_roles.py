@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from courses.figures import Figure
 from courses.models import Enrollment, QuestionAttempt, Run
-from courses.runs import current_run, default_run, join_run
+from courses.runs import current_run, default_run, enroll, join_run
 from courses.services import answer_question
 from exercises.models import GradeOverride, ItemPolicy, Submission
 from exercises.outline import progress
@@ -241,3 +241,32 @@ def test_a_ta_sees_submissions_stats_and_gradebook_but_changes_no_content(two_co
         {"exercise": a.exercise.pk, "score": "1", "reason": "TA tries"},
     )
     assert override.status_code == 403
+
+
+def test_a_runs_staff_see_its_people_but_not_those_of_the_courses_other_runs():
+    small = make_small_course()
+    spring = Run.objects.create(course=small.course, slug="spring", title="Spring", join_code="s")
+    autumn = Run.objects.create(course=small.course, slug="autumn", title="Autumn", join_code="a")
+    enroll(user=make_user("spring-learner"), run=spring)
+    enroll(user=make_user("autumn-learner"), run=autumn)
+    instructor = make_staff(run=spring, username="prof-spring")
+    ta = make_staff(run=spring, username="ta-spring", role=Enrollment.Role.TA)
+    for user in (instructor, ta):
+        client = client_for(user)
+        page = client.get(f"/admin/courses/run/{spring.pk}/change/")
+        assert page.status_code == 200 and "spring-learner" in page.content.decode()
+        other = client.get(f"/admin/courses/run/{autumn.pk}/change/")
+        assert other.status_code == 200  # the course's author may see the run's dates
+        assert "autumn-learner" not in other.content.decode(), user
+    # Nor can the instructor put themselves into the other run through its page.
+    form = {
+        "course": small.course.pk, "slug": "autumn", "title": "Autumn", "time_zone": "UTC",
+        "enrollment": "code", "join_code": "a",
+        "enrollments-TOTAL_FORMS": 1, "enrollments-INITIAL_FORMS": 0,
+        "enrollments-MIN_NUM_FORMS": 0, "enrollments-MAX_NUM_FORMS": 1000,
+        "enrollments-0-user": instructor.pk, "enrollments-0-role": "instructor",
+        "enrollments-0-source": "staff",
+    }  # fmt: skip
+    response = client_for(instructor).post(f"/admin/courses/run/{autumn.pk}/change/", form)
+    assert response.status_code == 302
+    assert list(autumn.enrollments.values_list("user__username", flat=True)) == ["autumn-learner"]
