@@ -10,7 +10,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -25,6 +24,7 @@ from exercises.gradebook import (
     override_grade,
     run_gradebook,
     run_gradebook_csv,
+    run_learners,
 )
 from exercises.models import Exercise, GradeOverride, ItemPolicy
 
@@ -112,7 +112,7 @@ class ItemPolicyAdmin(CourseScopedAdmin):
     def learner_view(self, request: HttpRequest, run_id: int, user_id: int) -> HttpResponse:
         """One learner's submissions (code, verdicts), overrides, and the override form."""
         run = self._run(request, run_id)
-        learner = get_object_or_404(get_user_model(), pk=user_id)
+        learner = get_object_or_404(run_learners(run), pk=user_id)
         exercises = Exercise.objects.filter(lesson__course=run.course)
         error = ""
         if request.method == "POST":

@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
 from courses.models import Enrollment, Run
-from courses.runs import enroll
+from courses.runs import default_run, enroll
 from exercises.gradebook import override_grade, run_gradebook, run_gradebook_csv
 from exercises.models import GradeOverride, ItemPolicy, Submission
 from exercises.policies import late_penalty, local_due
 from exercises.services import create_api_token
-from tests.factories import make_small_course, make_staff, make_user
+from tests.factories import make_small_course, make_staff, make_user, teach
 
 pytestmark = pytest.mark.django_db
 CODE = "def add_one(x):\n    return x + 1\n"
@@ -195,6 +196,33 @@ def test_gradebook_best_or_last_overrides_audited_and_csv(setting):
     book = staff.get(f"/admin/exercises/itempolicy/gradebook/{run.pk}/").content.decode()
     assert "lea" in book and "override" in book
     assert staff.get(f"/admin/exercises/itempolicy/gradebook/{run.pk}.csv").status_code == 200
+
+
+def test_the_drill_down_and_overrides_are_only_for_the_runs_learners(setting):
+    small, run, learner, _, _ = setting
+    instructor = make_staff(run=run, username="prof")
+    teach(instructor, small.course)  # also teaches the self-paced run
+    outsider = make_user("outsider")  # works in the self-paced run, not in Spring
+    Submission.objects.create(user=outsider, exercise=small.exercise, code=CODE)
+    staff = Client()
+    staff.force_login(instructor)
+    spring = f"/admin/exercises/itempolicy/gradebook/{run.pk}/learner"
+    for someone in (outsider, instructor):
+        page = staff.get(f"{spring}/{someone.pk}/")
+        assert page.status_code == 404 and someone.username not in page.content.decode()
+        override = {"exercise": small.exercise.pk, "score": "1", "reason": "Not theirs"}
+        assert staff.post(f"{spring}/{someone.pk}/", override).status_code == 404
+    assert staff.get(f"{spring}/{learner.pk}/").status_code == 200
+    # Nobody enrolls in the self-paced run: whoever worked there is its learner.
+    self_paced = default_run(small.course)
+    url = f"/admin/exercises/itempolicy/gradebook/{self_paced.pk}/learner/{outsider.pk}/"
+    assert staff.get(url).status_code == 200
+    with pytest.raises(ValidationError, match="not a learner of this run"):
+        override_grade(
+            run=run, user=outsider, exercise=small.exercise, score=1.0, reason="r",
+            set_by=instructor,
+        )  # fmt: skip
+    assert not GradeOverride.objects.exists()
 
 
 def test_local_due_names_the_zone_in_winter_too():
