@@ -80,6 +80,14 @@ def can_author(request: HttpRequest) -> bool:
     )
 
 
+def ascii_id(raw: str | None, *, max_digits: int = 18) -> int | None:
+    """Return `raw` as a whole number if it is 1 to `max_digits` ASCII digits, else None."""
+    # str.isdigit() and int() also take "²" or "١" (Arabic-Indic one): ids are typed 0-9.
+    if not raw or not (raw.isascii() and raw.isdigit()) or len(raw) > max_digits:
+        return None
+    return int(raw)
+
+
 UNPUBLISH_INSTEAD = (
     "{} has learners' submissions or answers, so it cannot be deleted here: "
     "unpublish the course or exercise instead, or edit it."
@@ -462,12 +470,12 @@ class QuestionAdmin(CourseScopedAdmin):
 
         if not can_author(request):
             raise PermissionDenied
-        raw_id = request.POST.get("question", "").strip()
-        raw_index = request.POST.get("variant", "").strip() or "0"
-        for raw, what in ((raw_id, "question"), (raw_index, "sample variant")):
-            if not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
+        question_id = ascii_id(request.POST.get("question", "").strip(), max_digits=9)
+        asked_index = ascii_id(request.POST.get("variant", "").strip() or "0", max_digits=9)
+        for number, what in ((question_id, "question"), (asked_index, "sample variant")):
+            if number is None:
                 return JsonResponse({"error": f"The {what} must be given as a whole number."})
-        question = Question.objects.filter(pk=int(raw_id)).first()
+        question = Question.objects.filter(pk=question_id).first()
         if question is None:
             return JsonResponse({"error": "Save the question first: the workers then compute "
                                  "its variants, and the preview shows them."})  # fmt: skip
@@ -479,7 +487,7 @@ class QuestionAdmin(CourseScopedAdmin):
         if not count:
             return JsonResponse({"error": "The variants are being prepared by the workers; "
                                  "try again in a moment (save first if you changed the code)."})  # fmt: skip
-        index = int(raw_index) % count
+        index = asked_index % count
         variant = question.variants.get(index=index)
         data: dict[str, Any] = {
             "variant": index,

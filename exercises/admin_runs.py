@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from courses.admin import CourseScopedAdmin
+from courses.admin import CourseScopedAdmin, ascii_id
 from courses.models import Run
 from courses.runs import can_edit_course, runs_visible_to
 from exercises.gradebook import (
@@ -119,7 +119,10 @@ class ItemPolicyAdmin(CourseScopedAdmin):
             if not can_edit_course(request.user, run.course_id):
                 raise PermissionDenied
             try:
-                exercise = exercises.get(pk=int(request.POST.get("exercise", "0") or 0))
+                exercise_id = ascii_id(request.POST.get("exercise"))
+                if exercise_id is None:
+                    raise Exercise.DoesNotExist
+                exercise = exercises.get(pk=exercise_id)
                 score = float(request.POST.get("score", "").replace(",", ".").strip())
                 override_grade(
                     run=run,

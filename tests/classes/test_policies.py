@@ -225,6 +225,27 @@ def test_the_drill_down_and_overrides_are_only_for_the_runs_learners(setting):
     assert not GradeOverride.objects.exists()
 
 
+def arabic_indic(number: int) -> str:
+    """Return `number` in Arabic-Indic digits, which int() reads as the same number."""
+    return "".join(chr(0x660 + int(digit)) for digit in str(number))
+
+
+@pytest.mark.parametrize("raw", ["²", "١", "id-in-arabic-indic", "1²", " 1", "-1", "9" * 30])
+def test_an_override_names_its_exercise_in_ascii_digits_only(setting, raw):
+    small, run, learner, _, _ = setting
+    if raw == "id-in-arabic-indic":
+        raw = arabic_indic(small.exercise.pk)
+    instructor = make_staff(run=run, username="prof")
+    staff = Client()
+    staff.force_login(instructor)
+    url = f"/admin/exercises/itempolicy/gradebook/{run.pk}/learner/{learner.pk}/"
+    response = staff.post(url, {"exercise": raw, "score": "1", "reason": "Typo in spec"})
+    assert response.status_code == 400 and "Choose an exercise" in response.content.decode()
+    assert not GradeOverride.objects.exists()
+    response = staff.post(url, {"exercise": str(small.exercise.pk), "score": "1", "reason": "r"})
+    assert response.status_code == 302 and GradeOverride.objects.get().exercise == small.exercise
+
+
 def test_local_due_names_the_zone_in_winter_too():
     small = make_small_course()
     run = Run.objects.create(
