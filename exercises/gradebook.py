@@ -148,7 +148,9 @@ def run_gradebook_csv(run: Run) -> str:
     """Return the run's gradebook as CSV (cells that a spreadsheet would run are neutralised)."""
     book = run_gradebook(run)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # Rows end with CRLF (RFC 4180): the writer then quotes a cell holding a CR, which a
+    # "\n" terminator leaves bare, and a spreadsheet would start a new row at it.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["learner", "total", *map(spreadsheet_safe, book.columns)])
     for row in book.rows:
         writer.writerow(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -244,6 +246,25 @@ def test_an_override_names_its_exercise_in_ascii_digits_only(setting, raw):
     assert not GradeOverride.objects.exists()
     response = staff.post(url, {"exercise": str(small.exercise.pk), "score": "1", "reason": "r"})
     assert response.status_code == 302 and GradeOverride.objects.get().exercise == small.exercise
+
+
+FORMULA_NAMES = ["+A1+B1", "-2+3", "@A1", "=cmd", "\tA1", "\r=A1"]
+
+
+def test_the_gradebook_csv_never_starts_a_cell_with_a_formula(setting):
+    small, run, learner, _, _ = setting
+    for name in FORMULA_NAMES:
+        enroll(user=make_user(name), run=run)
+    instructor = make_staff(run=run, username="prof")
+    staff = Client()
+    staff.force_login(instructor)
+    response = staff.get(f"/admin/exercises/itempolicy/gradebook/{run.pk}.csv")
+    assert response.content.decode() == run_gradebook_csv(run)
+    rows = list(csv.reader(io.StringIO(run_gradebook_csv(run), newline="")))
+    names = {row[0] for row in rows[1:]}
+    assert names == {"lea"} | {"'" + name for name in FORMULA_NAMES}
+    for row in rows:
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row), row
 
 
 def test_local_due_names_the_zone_in_winter_too():
