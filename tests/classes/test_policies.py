@@ -132,6 +132,26 @@ def test_limit_and_cooldown_with_clear_messages(setting):
     assert page.status_code == 403 and "used all 2" in page.json()["error"]
 
 
+def test_a_platform_fault_is_not_an_attempt_but_a_faulty_submission_is(setting):
+    small, run, _, _, api = setting
+    policy(run, small.exercise, max_submissions=2)
+    graded = api_submit(api, small.exercise.slug).json()["id"]
+    grade(graded, 0.5)
+    ours = api_submit(api, small.exercise.slug).json()["id"]
+    Submission.objects.filter(id=ours).update(
+        status=Submission.Status.ERROR, fault=Submission.Fault.PLATFORM, graded_at=timezone.now()
+    )
+    # One attempt used of two: our outage does not take the second one.
+    last = api_submit(api, small.exercise.slug)
+    assert last.status_code == 202
+    # Code that could not be graded is the learner's attempt, and the limit is reached.
+    Submission.objects.filter(id=last.json()["id"]).update(
+        status=Submission.Status.ERROR, fault=Submission.Fault.SUBMISSION
+    )
+    response = api_submit(api, small.exercise.slug)
+    assert response.status_code == 403 and "used all 2" in response.json()["detail"]
+
+
 def test_hidden_results_wait_for_the_due_date_on_pages_and_api(setting):
     small, run, _, client, api = setting
     rule = policy(
