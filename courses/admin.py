@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router
 from django.db.models import ProtectedError, RestrictedError
 from django.db.models.deletion import Collector
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse, reverse_lazy
@@ -80,6 +80,14 @@ def can_author(request: HttpRequest) -> bool:
     )
 
 
+def ascii_id(raw: str | None, *, max_digits: int = 18) -> int | None:
+    """Return `raw` as a whole number if it is 1 to `max_digits` ASCII digits, else None."""
+    # str.isdigit() and int() also take "²" or "١" (Arabic-Indic one): ids are typed 0-9.
+    if not raw or not (raw.isascii() and raw.isdigit()) or len(raw) > max_digits:
+        return None
+    return int(raw)
+
+
 UNPUBLISH_INSTEAD = (
     "{} has learners' submissions or answers, so it cannot be deleted here: "
     "unpublish the course or exercise instead, or edit it."
@@ -133,12 +141,26 @@ def _course_id_of(obj: Any, course_field: str) -> int | None:
     return getattr(target, "pk", None)
 
 
-class CourseScopedAdmin(KeepLearnerWorkAdmin):
+class NotFoundOutsideScope:
+    """Mixin for a scoped ModelAdmin: a row outside get_queryset answers 404, never a redirect.
+
+    Django's admin sends the change, delete and history pages of such a row to the index
+    ("perhaps it was deleted?"). A 404 is what our own pages of another course answer, and
+    it reads the same for a row that does not exist, so no id of another course shows.
+    """
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
+        obj = super().get_object(request, object_id, from_field)  # type: ignore[misc]
+        if obj is None:
+            raise Http404("Nothing you teach has that id.")
+        return obj
+
+
+class CourseScopedAdmin(NotFoundOutsideScope, KeepLearnerWorkAdmin):
     """Content of the courses one teaches: instructors change it, TAs only read it.
 
     `course_field` is the lookup from the model to its Course ("" for Course itself). Other
-    courses' rows are not listed and their pages answer 404 (Django's admin does that for a
-    row outside get_queryset).
+    courses' rows are not listed and their pages answer 404.
     """
 
     course_field = "course"
@@ -192,6 +214,34 @@ class CourseScopedAdmin(KeepLearnerWorkAdmin):
             elif db_field.related_model is Run:
                 kwargs["queryset"] = Run.objects.filter(course__in=mine)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class LearnerWorkAdmin(NotFoundOutsideScope, admin.ModelAdmin):
+    """Learners' work (answers, submissions) in the runs one teaches, for reading only.
+
+    The model has a `run`; other runs' rows are not listed and their pages answer 404.
+    """
+
+    def get_queryset(self, request: HttpRequest):
+        # Only the learners of one's own runs (all for a superuser).
+        return super().get_queryset(request).filter(run__in=runs_visible_to(request.user))
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser or runs_visible_to(request.user).exists()
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return self.has_module_permission(request)
+        return runs_visible_to(request.user).filter(id=obj.run_id).exists()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class LessonInline(admin.TabularInline):
@@ -420,12 +470,12 @@ class QuestionAdmin(CourseScopedAdmin):
 
         if not can_author(request):
             raise PermissionDenied
-        raw_id = request.POST.get("question", "").strip()
-        raw_index = request.POST.get("variant", "").strip() or "0"
-        for raw, what in ((raw_id, "question"), (raw_index, "sample variant")):
-            if not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
+        question_id = ascii_id(request.POST.get("question", "").strip(), max_digits=9)
+        asked_index = ascii_id(request.POST.get("variant", "").strip() or "0", max_digits=9)
+        for number, what in ((question_id, "question"), (asked_index, "sample variant")):
+            if number is None:
                 return JsonResponse({"error": f"The {what} must be given as a whole number."})
-        question = Question.objects.filter(pk=int(raw_id)).first()
+        question = Question.objects.filter(pk=question_id).first()
         if question is None:
             return JsonResponse({"error": "Save the question first: the workers then compute "
                                  "its variants, and the preview shows them."})  # fmt: skip
@@ -437,7 +487,7 @@ class QuestionAdmin(CourseScopedAdmin):
         if not count:
             return JsonResponse({"error": "The variants are being prepared by the workers; "
                                  "try again in a moment (save first if you changed the code)."})  # fmt: skip
-        index = int(raw_index) % count
+        index = asked_index % count
         variant = question.variants.get(index=index)
         data: dict[str, Any] = {
             "variant": index,

@@ -10,13 +10,13 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from courses.admin import CourseScopedAdmin
+from courses.admin import CourseScopedAdmin, LearnerWorkAdmin
 from courses.models import Enrollment, QuestionAttempt, Run
-from courses.runs import enroll, runs_visible_to
+from courses.runs import enroll, runs_visible_to, staff_runs
 
 
 @admin.register(QuestionAttempt)
-class QuestionAttemptAdmin(admin.ModelAdmin):
+class QuestionAttemptAdmin(LearnerWorkAdmin):
     """Learners' answers, for reading only."""
 
     list_display = ("question", "user", "run", "score", "is_correct", "created_at")
@@ -24,34 +24,47 @@ class QuestionAttemptAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "question__slug")
     readonly_fields = ("user", "question", "chosen", "numeric_answer", "score", "is_correct")
 
-    def get_queryset(self, request: HttpRequest):
-        # Only the learners of one's own runs (all for a superuser).
-        return super().get_queryset(request).filter(run__in=runs_visible_to(request.user))
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser or runs_visible_to(request.user).exists()
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is None:
-            return self.has_module_permission(request)
-        return runs_visible_to(request.user).filter(id=obj.run_id).exists()
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 class EnrollmentInline(admin.TabularInline):
+    """A run's people: shown to whoever teaches that run, changed by its instructors.
+
+    An instructor of the course may edit another run's dates, but not see or change who is
+    in it: that run's learners are its own staff's to see.
+    """
+
     model = Enrollment
     fields = ("user", "role", "source", "created_at")
     readonly_fields = ("created_at",)
     raw_id_fields = ("user",)
     extra = 1
+
+    def _teaches(self, request: HttpRequest, run: Run | None, *, instructor: bool) -> bool:
+        if run is None:  # the add page: a new run has nobody in it yet
+            return True
+        return staff_runs(request.user, instructor_only=instructor).filter(id=run.pk).exists()
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).filter(run__in=runs_visible_to(request.user))
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_view_permission(request, obj) and self._teaches(
+            request, obj, instructor=False
+        )
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_add_permission(request, obj) and self._teaches(
+            request, obj, instructor=True
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and self._teaches(
+            request, obj, instructor=True
+        )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and self._teaches(
+            request, obj, instructor=True
+        )
 
 
 class RunForm(forms.ModelForm):

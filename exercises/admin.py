@@ -20,7 +20,12 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 from django_ace import AceWidget
 
-from courses.admin import CourseScopedAdmin, MarkdownPreviewTextarea, NormalisedTextForm
+from courses.admin import (
+    CourseScopedAdmin,
+    LearnerWorkAdmin,
+    MarkdownPreviewTextarea,
+    NormalisedTextForm,
+)
 from courses.runs import runs_visible_to
 from exercises.authoring import (
     CheckState,
@@ -357,7 +362,7 @@ PROGRESS_SESSION_KEY = "regrade-progress"
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(LearnerWorkAdmin):
     """Learners' submissions: read-only, with a bulk regrade."""
 
     list_display = (
@@ -371,27 +376,6 @@ class SubmissionAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ("user", "exercise", "run")
     actions = ["regrade"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Submission]:
-        # Only the learners of one's own runs (all for a superuser).
-        return super().get_queryset(request).filter(run__in=runs_visible_to(request.user))
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser or runs_visible_to(request.user).exists()
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is None:
-            return self.has_module_permission(request)
-        return runs_visible_to(request.user).filter(id=obj.run_id).exists()
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_regrade_permission(self, request: HttpRequest) -> bool:
         """Regrading is for whoever may author exercises (an instructor, not a TA)."""

@@ -10,14 +10,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from courses.admin import CourseScopedAdmin
+from courses.admin import CourseScopedAdmin, ascii_id
 from courses.models import Run
 from courses.runs import can_edit_course, runs_visible_to
 from exercises.gradebook import (
@@ -25,6 +24,7 @@ from exercises.gradebook import (
     override_grade,
     run_gradebook,
     run_gradebook_csv,
+    run_learners,
 )
 from exercises.models import Exercise, GradeOverride, ItemPolicy
 
@@ -112,14 +112,17 @@ class ItemPolicyAdmin(CourseScopedAdmin):
     def learner_view(self, request: HttpRequest, run_id: int, user_id: int) -> HttpResponse:
         """One learner's submissions (code, verdicts), overrides, and the override form."""
         run = self._run(request, run_id)
-        learner = get_object_or_404(get_user_model(), pk=user_id)
+        learner = get_object_or_404(run_learners(run), pk=user_id)
         exercises = Exercise.objects.filter(lesson__course=run.course)
         error = ""
         if request.method == "POST":
             if not can_edit_course(request.user, run.course_id):
                 raise PermissionDenied
             try:
-                exercise = exercises.get(pk=int(request.POST.get("exercise", "0") or 0))
+                exercise_id = ascii_id(request.POST.get("exercise"))
+                if exercise_id is None:
+                    raise Exercise.DoesNotExist
+                exercise = exercises.get(pk=exercise_id)
                 score = float(request.POST.get("score", "").replace(",", ".").strip())
                 override_grade(
                     run=run,

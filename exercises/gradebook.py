@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q, QuerySet
 
 from courses.models import Enrollment, Question, QuestionAttempt, Run
 from exercises.grade_events import grade_changed
@@ -81,6 +82,26 @@ def current_grade(run: Run, user_id: int, exercise: Exercise) -> float | None:
     ).score
 
 
+def run_learners(run: Run) -> QuerySet:
+    """Return the run's learners: enrolled as learners or with work in it, never its staff.
+
+    Nobody enrolls in a course's default run: its learners are those who worked there.
+    """
+    enrolled = Enrollment.objects.filter(run=run, role=Enrollment.Role.LEARNER)
+    answered = QuestionAttempt.objects.filter(run=run)
+    submitted = Submission.objects.filter(run=run, kind=Submission.Kind.SUBMIT)
+    staff = Enrollment.objects.filter(run=run).exclude(role=Enrollment.Role.LEARNER)
+    return (
+        get_user_model()
+        .objects.filter(
+            Q(id__in=enrolled.values("user_id"))
+            | Q(id__in=answered.values("user_id"))
+            | Q(id__in=submitted.values("user_id"))
+        )
+        .exclude(id__in=staff.values("user_id"))
+    )
+
+
 def run_gradebook(run: Run) -> Gradebook:
     """Return the run's gradebook: its learners (enrolled or active) and every graded item."""
     course = run.course
@@ -91,41 +112,21 @@ def run_gradebook(run: Run) -> Gradebook:
         Exercise.objects.filter(lesson__course=course).order_by("lesson__order", "order", "id")
     )
     counting = dict(ItemPolicy.objects.filter(run=run).values_list("exercise_id", "counting"))
-    learner_ids = set(
-        Enrollment.objects.filter(run=run, role=Enrollment.Role.LEARNER).values_list(
-            "user_id", flat=True
-        )
-    )
     best_answer: dict[tuple[int, int], float] = {}
     for user_id, question_id, score in QuestionAttempt.objects.filter(run=run).values_list(
         "user_id", "question_id", "score"
     ):
-        learner_ids.add(user_id)
         key = (user_id, question_id)
         best_answer[key] = max(score, best_answer.get(key, 0.0))
     by_item: dict[tuple[int, int], list[Submission]] = {}
     for submission in graded(run).only("user_id", "exercise_id", "score", "late_penalty"):
-        learner_ids.add(submission.user_id)
         by_item.setdefault((submission.user_id, submission.exercise_id), []).append(submission)
-    active = set(
-        Submission.objects.filter(run=run, kind=Submission.Kind.SUBMIT).values_list(
-            "user_id", flat=True
-        )
-    )
-    learner_ids |= active
     overrides: dict[tuple[int, int], float] = {}
     for user_id, exercise_id, score in GradeOverride.objects.filter(run=run).values_list(
         "user_id", "exercise_id", "score"
     ):
         overrides.setdefault((user_id, exercise_id), score)  # newest first
-    staff = set(
-        Enrollment.objects.filter(run=run)
-        .exclude(role=Enrollment.Role.LEARNER)
-        .values_list("user_id", flat=True)
-    )
-    names = dict(
-        get_user_model().objects.filter(id__in=learner_ids - staff).values_list("id", "username")
-    )
+    names = dict(run_learners(run).values_list("id", "username"))
     rows = []
     for user_id, username in names.items():
         row = Row(user_id=user_id, username=username)
@@ -147,7 +148,9 @@ def run_gradebook_csv(run: Run) -> str:
     """Return the run's gradebook as CSV (cells that a spreadsheet would run are neutralised)."""
     book = run_gradebook(run)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # Rows end with CRLF (RFC 4180): the writer then quotes a cell holding a CR, which a
+    # "\n" terminator leaves bare, and a spreadsheet would start a new row at it.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["learner", "total", *map(spreadsheet_safe, book.columns)])
     for row in book.rows:
         writer.writerow(
@@ -187,6 +190,8 @@ def override_grade(
         raise ValidationError("The grade is a fraction from 0 to 1 (0.85 for 85 %).")
     if exercise.lesson.course_id != run.course_id:
         raise ValidationError("That exercise is not part of this run's course.")
+    if not run_learners(run).filter(pk=user.pk).exists():
+        raise ValidationError(f"{user} is not a learner of this run.")
     override = GradeOverride.objects.create(
         run=run, user=user, exercise=exercise, score=score, reason=reason[:2000], set_by=set_by
     )

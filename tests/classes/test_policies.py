@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
 from courses.models import Enrollment, Run
-from courses.runs import enroll
+from courses.runs import default_run, enroll
 from exercises.gradebook import override_grade, run_gradebook, run_gradebook_csv
 from exercises.models import GradeOverride, ItemPolicy, Submission
 from exercises.policies import late_penalty, local_due
 from exercises.services import create_api_token
-from tests.factories import make_small_course, make_staff, make_user
+from tests.factories import make_small_course, make_staff, make_user, teach
 
 pytestmark = pytest.mark.django_db
 CODE = "def add_one(x):\n    return x + 1\n"
@@ -129,6 +132,26 @@ def test_limit_and_cooldown_with_clear_messages(setting):
     assert page.status_code == 403 and "used all 2" in page.json()["error"]
 
 
+def test_a_platform_fault_is_not_an_attempt_but_a_faulty_submission_is(setting):
+    small, run, _, _, api = setting
+    policy(run, small.exercise, max_submissions=2)
+    graded = api_submit(api, small.exercise.slug).json()["id"]
+    grade(graded, 0.5)
+    ours = api_submit(api, small.exercise.slug).json()["id"]
+    Submission.objects.filter(id=ours).update(
+        status=Submission.Status.ERROR, fault=Submission.Fault.PLATFORM, graded_at=timezone.now()
+    )
+    # One attempt used of two: our outage does not take the second one.
+    last = api_submit(api, small.exercise.slug)
+    assert last.status_code == 202
+    # Code that could not be graded is the learner's attempt, and the limit is reached.
+    Submission.objects.filter(id=last.json()["id"]).update(
+        status=Submission.Status.ERROR, fault=Submission.Fault.SUBMISSION
+    )
+    response = api_submit(api, small.exercise.slug)
+    assert response.status_code == 403 and "used all 2" in response.json()["detail"]
+
+
 def test_hidden_results_wait_for_the_due_date_on_pages_and_api(setting):
     small, run, _, client, api = setting
     rule = policy(
@@ -195,6 +218,73 @@ def test_gradebook_best_or_last_overrides_audited_and_csv(setting):
     book = staff.get(f"/admin/exercises/itempolicy/gradebook/{run.pk}/").content.decode()
     assert "lea" in book and "override" in book
     assert staff.get(f"/admin/exercises/itempolicy/gradebook/{run.pk}.csv").status_code == 200
+
+
+def test_the_drill_down_and_overrides_are_only_for_the_runs_learners(setting):
+    small, run, learner, _, _ = setting
+    instructor = make_staff(run=run, username="prof")
+    teach(instructor, small.course)  # also teaches the self-paced run
+    outsider = make_user("outsider")  # works in the self-paced run, not in Spring
+    Submission.objects.create(user=outsider, exercise=small.exercise, code=CODE)
+    staff = Client()
+    staff.force_login(instructor)
+    spring = f"/admin/exercises/itempolicy/gradebook/{run.pk}/learner"
+    for someone in (outsider, instructor):
+        page = staff.get(f"{spring}/{someone.pk}/")
+        assert page.status_code == 404 and someone.username not in page.content.decode()
+        override = {"exercise": small.exercise.pk, "score": "1", "reason": "Not theirs"}
+        assert staff.post(f"{spring}/{someone.pk}/", override).status_code == 404
+    assert staff.get(f"{spring}/{learner.pk}/").status_code == 200
+    # Nobody enrolls in the self-paced run: whoever worked there is its learner.
+    self_paced = default_run(small.course)
+    url = f"/admin/exercises/itempolicy/gradebook/{self_paced.pk}/learner/{outsider.pk}/"
+    assert staff.get(url).status_code == 200
+    with pytest.raises(ValidationError, match="not a learner of this run"):
+        override_grade(
+            run=run, user=outsider, exercise=small.exercise, score=1.0, reason="r",
+            set_by=instructor,
+        )  # fmt: skip
+    assert not GradeOverride.objects.exists()
+
+
+def arabic_indic(number: int) -> str:
+    """Return `number` in Arabic-Indic digits, which int() reads as the same number."""
+    return "".join(chr(0x660 + int(digit)) for digit in str(number))
+
+
+@pytest.mark.parametrize("raw", ["²", "١", "id-in-arabic-indic", "1²", " 1", "-1", "9" * 30])
+def test_an_override_names_its_exercise_in_ascii_digits_only(setting, raw):
+    small, run, learner, _, _ = setting
+    if raw == "id-in-arabic-indic":
+        raw = arabic_indic(small.exercise.pk)
+    instructor = make_staff(run=run, username="prof")
+    staff = Client()
+    staff.force_login(instructor)
+    url = f"/admin/exercises/itempolicy/gradebook/{run.pk}/learner/{learner.pk}/"
+    response = staff.post(url, {"exercise": raw, "score": "1", "reason": "Typo in spec"})
+    assert response.status_code == 400 and "Choose an exercise" in response.content.decode()
+    assert not GradeOverride.objects.exists()
+    response = staff.post(url, {"exercise": str(small.exercise.pk), "score": "1", "reason": "r"})
+    assert response.status_code == 302 and GradeOverride.objects.get().exercise == small.exercise
+
+
+FORMULA_NAMES = ["+A1+B1", "-2+3", "@A1", "=cmd", "\tA1", "\r=A1"]
+
+
+def test_the_gradebook_csv_never_starts_a_cell_with_a_formula(setting):
+    small, run, learner, _, _ = setting
+    for name in FORMULA_NAMES:
+        enroll(user=make_user(name), run=run)
+    instructor = make_staff(run=run, username="prof")
+    staff = Client()
+    staff.force_login(instructor)
+    response = staff.get(f"/admin/exercises/itempolicy/gradebook/{run.pk}.csv")
+    assert response.content.decode() == run_gradebook_csv(run)
+    rows = list(csv.reader(io.StringIO(run_gradebook_csv(run), newline="")))
+    names = {row[0] for row in rows[1:]}
+    assert names == {"lea"} | {"'" + name for name in FORMULA_NAMES}
+    for row in rows:
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row), row
 
 
 def test_local_due_names_the_zone_in_winter_too():

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib import admin
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.db.models import Model
 from django.test import Client
+from django.urls import reverse
 
+from courses.figures import Figure
 from courses.models import Enrollment, QuestionAttempt, Run
-from courses.runs import current_run, default_run, join_run
+from courses.runs import current_run, default_run, enroll, join_run
 from courses.services import answer_question
-from exercises.models import Submission
+from exercises.models import GradeOverride, ItemPolicy, Submission
 from exercises.outline import progress
 from tests.factories import make_small_course, make_staff, make_user
 
@@ -128,10 +133,8 @@ def test_an_instructor_of_course_a_sees_nothing_of_course_b(two_courses):
         f"/admin/exercises/itempolicy/gradebook/{run_b.pk}.csv",
         f"/admin/exercises/itempolicy/gradebook/{run_b.pk}/learner/{submission_b.user_id}/",
     ):
-        # Django's admin redirects a change page outside the queryset to the index with a
-        # message; our own views answer 404. Either way nothing of B is shown.
         response = client.get(url)
-        assert response.status_code in (302, 403, 404), url
+        assert response.status_code in (403, 404), url
         assert "learner-b" not in response.content.decode(), url
     response = client.post(f"/admin/exercises/exercise/{b.exercise.pk}/check/", follow=False)
     assert response.status_code == 404
@@ -140,6 +143,76 @@ def test_an_instructor_of_course_a_sees_nothing_of_course_b(two_courses):
     assert client.get(f"/admin/exercises/itempolicy/gradebook/{run_a.pk}/").status_code == 200
     assert client.get(f"/admin/exercises/exercise/{a.exercise.pk}/change/").status_code == 200
     assert client.get(f"/admin/exercises/exercise/{a.exercise.pk}/stats/").status_code == 200
+
+
+def rows_of(small, learner, instructor) -> dict[str, Model]:
+    """Return one row of the course per model the admin registers in our apps."""
+    run = default_run(small.course)
+    return {
+        "courses.course": small.course,
+        "courses.lesson": small.lessons[0],
+        "courses.question": small.single,
+        "courses.figure": Figure.objects.create(course=small.course, name="f.svg", svg="<svg/>"),
+        "courses.run": run,
+        "courses.questionattempt": QuestionAttempt.objects.get(user=learner),
+        "exercises.exercise": small.exercise,
+        "exercises.knownmistake": small.exercise.mistakes.first(),
+        "exercises.submission": Submission.objects.get(user=learner),
+        "exercises.itempolicy": ItemPolicy.objects.create(run=run, exercise=small.exercise),
+        "exercises.gradeoverride": GradeOverride.objects.create(
+            run=run, user=learner, exercise=small.exercise, score=1, reason="r", set_by=instructor
+        ),
+    }
+
+
+# Known gap: KnownMistakeAdmin is not course-scoped yet (tested apart below, expected to fail).
+NOT_SCOPED_YET = {"exercises.knownmistake"}
+
+
+def admin_url(label: str, page: str, pk: int) -> str:
+    return reverse(f"admin:{label.replace('.', '_')}_{page}", args=[pk])
+
+
+def test_every_admin_page_of_another_courses_row_is_not_found(two_courses):
+    a, b, instructor, ta = two_courses
+    theirs = rows_of(b, User.objects.get(username="learner-b"), make_staff(b.course))
+    mine = rows_of(a, User.objects.get(username="learner-a"), instructor)
+    registered = {
+        model._meta.label_lower
+        for model in admin.site._registry
+        if model._meta.app_label in ("courses", "exercises")
+    }
+    assert registered == set(theirs), "a newly registered model needs a row here"
+    leaks = []
+    for user in (instructor, ta):
+        client = client_for(user)
+        for label, row in theirs.items():
+            if label in NOT_SCOPED_YET:
+                continue
+            for page in ("change", "delete", "history"):
+                url = admin_url(label, page, row.pk)
+                response = client.get(url)
+                if response.status_code not in (403, 404):
+                    leaks.append((user.username, url, response.status_code))
+            # Deleting by POST is refused too, and the row stays.
+            response = client.post(admin_url(label, "delete", row.pk), {"post": "yes"})
+            if response.status_code not in (403, 404) or not type(row).objects.filter(pk=row.pk):
+                leaks.append((user.username, f"POST delete {label}", response.status_code))
+    assert leaks == []
+    # The same pages of their own course open (figures are the superuser's).
+    client = client_for(instructor)
+    for label, row in mine.items():
+        expected = 403 if label == "courses.figure" else 200
+        for page in ("change", "history"):
+            assert client.get(admin_url(label, page, row.pk)).status_code == expected, label
+
+
+@pytest.mark.xfail(strict=True, reason="KnownMistakeAdmin is a plain ModelAdmin, not scoped")
+def test_another_courses_known_mistake_is_not_found(two_courses):
+    _, b, instructor, _ = two_courses
+    mistake = b.exercise.mistakes.first()
+    response = client_for(instructor).get(admin_url("exercises.knownmistake", "change", mistake.pk))
+    assert response.status_code in (403, 404)
 
 
 def test_a_ta_sees_submissions_stats_and_gradebook_but_changes_no_content(two_courses):
@@ -168,3 +241,32 @@ def test_a_ta_sees_submissions_stats_and_gradebook_but_changes_no_content(two_co
         {"exercise": a.exercise.pk, "score": "1", "reason": "TA tries"},
     )
     assert override.status_code == 403
+
+
+def test_a_runs_staff_see_its_people_but_not_those_of_the_courses_other_runs():
+    small = make_small_course()
+    spring = Run.objects.create(course=small.course, slug="spring", title="Spring", join_code="s")
+    autumn = Run.objects.create(course=small.course, slug="autumn", title="Autumn", join_code="a")
+    enroll(user=make_user("spring-learner"), run=spring)
+    enroll(user=make_user("autumn-learner"), run=autumn)
+    instructor = make_staff(run=spring, username="prof-spring")
+    ta = make_staff(run=spring, username="ta-spring", role=Enrollment.Role.TA)
+    for user in (instructor, ta):
+        client = client_for(user)
+        page = client.get(f"/admin/courses/run/{spring.pk}/change/")
+        assert page.status_code == 200 and "spring-learner" in page.content.decode()
+        other = client.get(f"/admin/courses/run/{autumn.pk}/change/")
+        assert other.status_code == 200  # the course's author may see the run's dates
+        assert "autumn-learner" not in other.content.decode(), user
+    # Nor can the instructor put themselves into the other run through its page.
+    form = {
+        "course": small.course.pk, "slug": "autumn", "title": "Autumn", "time_zone": "UTC",
+        "enrollment": "code", "join_code": "a",
+        "enrollments-TOTAL_FORMS": 1, "enrollments-INITIAL_FORMS": 0,
+        "enrollments-MIN_NUM_FORMS": 0, "enrollments-MAX_NUM_FORMS": 1000,
+        "enrollments-0-user": instructor.pk, "enrollments-0-role": "instructor",
+        "enrollments-0-source": "staff",
+    }  # fmt: skip
+    response = client_for(instructor).post(f"/admin/courses/run/{autumn.pk}/change/", form)
+    assert response.status_code == 302
+    assert list(autumn.enrollments.values_list("user__username", flat=True)) == ["autumn-learner"]
