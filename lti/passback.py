@@ -11,11 +11,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import requests
 from django.db import transaction
 from django.db.models import F
 from django.dispatch import receiver
 from django.utils import timezone
 from lti_tool.models import LtiUser
+from pylti1p3.exception import LtiServiceException
 from pylti1p3.grade import Grade
 from pylti1p3.service_connector import ServiceConnector
 
@@ -61,6 +63,19 @@ def queue_passback(sender: Any, run: Any, user_id: int, exercise: Any, **kwargs:
             )
 
 
+def lms_status(exc: Exception) -> int | None:
+    """Return the HTTP status the LMS answered with, or None when no answer came at all.
+
+    Only the response's status counts: the exception's text holds the URL, whose ids may
+    contain any digits (".../courses/4091/...").
+    """
+    if isinstance(exc, LtiServiceException | requests.RequestException):
+        response = exc.response
+        if response is not None:
+            return response.status_code
+    return None
+
+
 def send_pending_score(outbox_id: int) -> str:
     """Send the current grade of one outbox row if a newer version waits; say what happened.
 
@@ -104,12 +119,12 @@ def send_pending_score(outbox_id: int) -> str:
             content_type="application/vnd.ims.lis.v1.score+json",
         )
     except Exception as exc:  # requests errors, or the library's on any non-2xx answer
-        status = getattr(getattr(exc, "response", None), "status_code", None)
+        status = lms_status(exc)
         text = str(exc)
         ScoreOutbox.objects.filter(pk=row.pk).update(
             attempts=F("attempts") + 1, last_error=text[:1000]
         )
-        if status == 409 or "409" in text:
+        if status == 409:
             # The LMS holds a score at least as new: ours is not newer; nothing to resend.
             ScoreOutbox.objects.filter(pk=row.pk, version=version).update(sent_version=version)
             return "conflict: the LMS has a newer score"

@@ -93,6 +93,7 @@ class FakeLms:
     scores: dict[str, list[Score]] = field(default_factory=dict)
     members: list[dict] = field(default_factory=list)
     down: bool = False
+    scores_answer: int = 0  # answer every score POST with this HTTP status (0: keep scores)
     score_posts: int = 0
     tool: str = TOOL  # the tool's base URL (a live server's in the browser tests)
     http_base: str = ISS  # where the LMS's auth and key-set URLs live
@@ -151,6 +152,8 @@ class FakeLms:
     def _score(self, request: Any) -> tuple[int, dict, str]:
         if self.down:
             return 503, {}, "down for maintenance"
+        if self.scores_answer:
+            return self.scores_answer, {}, "the score service answers this"
         if not self._authorised(request, "https://purl.imsglobal.org/spec/lti-ags/scope/score"):
             return 401, {}, "bad token"
         self.score_posts += 1

@@ -287,3 +287,30 @@ def test_the_roster_syncs_from_the_lms(lms, small):
     assert roles == ["instructor", "learner", "ta"]
     assert sync_roster(context) == 2 and Enrollment.objects.count() == 3
     assert json.dumps(lms.members)  # the roster request was authorised with a token
+
+
+@pytest.mark.parametrize(
+    ("lineitem", "answer"),
+    [
+        pytest.param(f"{ISS}/lineitems/4091", 503, id="503"),
+        # No route for this URL: `responses` refuses the connection, as a dead LMS would.
+        pytest.param(f"{ISS}/courses/4091/line_items/7", 0, id="connection-error"),
+    ],
+)
+def test_a_failed_send_to_a_line_item_url_containing_409_is_retried_not_taken_for_a_conflict(
+    lms, small, eager, django_capture_on_commit_callbacks, lineitem, answer
+):
+    launch_as(lms, small, lineitem=lineitem)
+    learner = Enrollment.objects.get().user
+    lms.scores_answer = answer
+    with django_capture_on_commit_callbacks(execute=True):
+        graded(learner, small.exercise, 0.5)
+    row = ScoreOutbox.objects.get()
+    assert row.pending and row.attempts > 1, row.last_error  # retried, still waiting
+    assert "409" in row.last_error  # the URL is in the error text, yet no conflict is read
+    if answer:
+        lms.scores_answer = 0  # the LMS is back: the sweep delivers the waiting score
+        resend_pending_scores()
+        assert [s.score for s in lms.scores["/lineitems/4091"]] == [0.5]
+        row.refresh_from_db()
+        assert not row.pending
