@@ -4,11 +4,19 @@ A grade change bumps the (target, learner) outbox row's version and enqueues a t
 commit. The task sends the learner's *current* grade with the current time, so the newest
 score always wins; it marks the version it read as sent only after the LMS said yes, and a
 version already sent is never sent again (exactly once, however many tasks run).
+
+LMSs keep a score's timestamp to the second (Moodle answers 409 to one not strictly newer
+than the stored one, Open edX refuses equal ones): sends for one (learner, line item) are
+at least MIN_SEND_GAP apart (a send that comes sooner is retried when the gap is over),
+and a 409 while no newer grade came in is sent again a second later rather than taken for
+delivered.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+from datetime import timedelta
 from typing import Any
 
 import requests
@@ -32,9 +40,18 @@ AGS_SCOPES = [
     "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
 ]
 
+MIN_SEND_GAP = timedelta(seconds=1)
+
 
 class TransientPassbackError(Exception):
-    """The LMS could not take the score now (down, 5xx, 429): try again later."""
+    """The LMS could not take the score now (down, 5xx, 429, too soon): try again later.
+
+    `retry_in_s`, when set, is how long to wait; else the caller backs off on its own.
+    """
+
+    def __init__(self, message: str, *, retry_in_s: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_in_s = retry_in_s
 
 
 @receiver(grade_changed, dispatch_uid="lti.queue_passback")
@@ -92,6 +109,13 @@ def send_pending_score(outbox_id: int) -> str:
     )
     if row is None or not row.pending:
         return "nothing to send"
+    now = timezone.now()
+    if row.sent_at is not None and now < row.sent_at + MIN_SEND_GAP:
+        wait = (row.sent_at + MIN_SEND_GAP - now).total_seconds()
+        raise TransientPassbackError(
+            "the previous score went to this line item less than a second ago",
+            retry_in_s=max(1, math.ceil(wait)),
+        )
     version = row.version
     target = row.target
     context = target.resource_link.context
@@ -99,7 +123,6 @@ def send_pending_score(outbox_id: int) -> str:
     score = current_grade(run, row.user_id, target.exercise)
     registration = context.deployment.registration.to_registration()
     connector = ServiceConnector(registration, requests_session=http_session())
-    now = timezone.now()
     grade = (
         Grade()
         .set_score_given(round(score or 0.0, 4))
@@ -125,9 +148,14 @@ def send_pending_score(outbox_id: int) -> str:
             attempts=F("attempts") + 1, last_error=text[:1000]
         )
         if status == 409:
-            # The LMS holds a score at least as new: ours is not newer; nothing to resend.
-            ScoreOutbox.objects.filter(pk=row.pk, version=version).update(sent_version=version)
-            return "conflict: the LMS has a newer score"
+            # The LMS holds a score stamped in this second or later. If no grade came in since
+            # we read ours, ours is still the newest: send it again once the second is over.
+            # Otherwise the newer grade's own send follows. Either way nothing was delivered.
+            if ScoreOutbox.objects.filter(pk=row.pk, version=version).exists():
+                raise TransientPassbackError(
+                    text, retry_in_s=int(MIN_SEND_GAP.total_seconds())
+                ) from exc
+            return "conflict: a newer grade is on its way to the LMS"
         if status is not None and 400 <= status < 500 and status != 429:
             return f"refused by the LMS ({status}): not retried"
         raise TransientPassbackError(text) from exc

@@ -4,7 +4,9 @@ grade passback (LMS down, retried, delivered once, newest wins), roster sync, re
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
@@ -20,9 +22,9 @@ from exercises.models import Submission
 from exercises.services import record_grading_result
 from lti.models import ScoreOutbox
 from lti.roster import sync_roster
-from lti.tasks import resend_pending_scores
+from lti.tasks import resend_pending_scores, send_score
 from tests.factories import make_small_course, make_staff
-from tests.lti.platform import INSTRUCTOR, ISS, LEARNER, TA, FakeLms
+from tests.lti.platform import INSTRUCTOR, ISS, LEARNER, TA, FakeLms, Score
 
 pytestmark = pytest.mark.django_db
 
@@ -224,6 +226,7 @@ def test_scores_go_back_delivered_once_newest_wins_even_after_the_lms_was_down(
     with django_capture_on_commit_callbacks(execute=True):
         graded(learner, small.exercise, 0.0)  # a zero is a score too
     assert [s.score for s in lms.scores["/lineitems/7"]] == [0.0]
+    time.sleep(1.0)  # sends to one line item for one learner are at least a second apart
     # The LMS goes down: the retries fail, the score waits in the outbox.
     lms.down = True
     with django_capture_on_commit_callbacks(execute=True):
@@ -234,8 +237,6 @@ def test_scores_go_back_delivered_once_newest_wins_even_after_the_lms_was_down(
     assert row.pending and row.attempts >= 2 and "503" in row.last_error
     lms.down = False
     posts = lms.score_posts
-    import time
-
     time.sleep(1.0)  # the LMS keeps timestamps to the second
     resend_pending_scores()
     resend_pending_scores()  # nothing left: never sent twice
@@ -255,22 +256,53 @@ def test_scores_go_back_delivered_once_newest_wins_even_after_the_lms_was_down(
     assert {s.user_id for s in lms.scores["/lineitems/7"]} == {"lms-learner-1"}
 
 
-def test_an_old_score_never_overwrites_a_newer_one(
-    lms, small, eager, django_capture_on_commit_callbacks, monkeypatch
+def start_of_a_second() -> None:
+    """Sleep until just after a whole second, so the next few steps share one second."""
+    time.sleep(1.01 - time.time() % 1)
+
+
+def test_two_grades_within_one_second_end_with_the_newest_in_the_lms(
+    lms, small, eager, django_capture_on_commit_callbacks, settings
 ):
+    # Celery runs an eager task's retries at once, not after their countdown: none here.
+    settings.LTI_PASSBACK_MAX_RETRIES = 0
     launch_as(lms, small)
     learner = Enrollment.objects.get().user
+    start_of_a_second()
+    with django_capture_on_commit_callbacks(execute=True):
+        graded(learner, small.exercise, 0.5)
+    with django_capture_on_commit_callbacks(execute=True):
+        graded(learner, small.exercise, 1.0)  # same second: Moodle would answer 409
+    assert [s.score for s in lms.scores["/lineitems/7"]] == [0.5]
+    row = ScoreOutbox.objects.get()
+    assert row.pending  # the newest grade is not taken for delivered
+    time.sleep(1.0)  # what the task's countdown waits for
+    send_score.delay(row.id)
+    assert [s.score for s in lms.scores["/lineitems/7"]] == [0.5, 1.0]
+    row.refresh_from_db()
+    assert not row.pending and row.sent_score == 1.0
+
+
+def test_a_409_while_ours_is_still_the_newest_grade_is_sent_again_a_second_later(
+    lms, small, eager, django_capture_on_commit_callbacks, settings
+):
+    # Celery runs an eager task's retries at once, not after their countdown: none here.
+    settings.LTI_PASSBACK_MAX_RETRIES = 0
+    launch_as(lms, small)
+    learner = Enrollment.objects.get().user
+    start_of_a_second()
+    # The LMS took a score for this line item this very second (say, our send whose answer
+    # was lost): Moodle answers 409 to anything stamped in the same second.
+    lms.scores["/lineitems/7"] = [Score("lms-learner-1", 0.2, datetime.now(UTC))]
     with django_capture_on_commit_callbacks(execute=True):
         graded(learner, small.exercise, 1.0)
-    # A late send stamped no newer than what the LMS holds gets its 409: "it has newer".
-    stamped = ScoreOutbox.objects.get().sent_at
-    monkeypatch.setattr("lti.passback.timezone.now", lambda: stamped)
-    ScoreOutbox.objects.update(version=5)
-    from lti.passback import send_pending_score
-
-    assert send_pending_score(ScoreOutbox.objects.get().id).startswith("conflict")
-    assert [s.score for s in lms.scores["/lineitems/7"]] == [1.0]
-    assert not ScoreOutbox.objects.get().pending
+    row = ScoreOutbox.objects.get()
+    assert row.pending and "409" in row.last_error
+    time.sleep(1.0)
+    resend_pending_scores()
+    assert [s.score for s in lms.scores["/lineitems/7"]] == [0.2, 1.0]
+    row.refresh_from_db()
+    assert not row.pending and row.sent_score == 1.0
 
 
 def test_the_roster_syncs_from_the_lms(lms, small):
