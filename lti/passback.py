@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import logging
 import math
-from datetime import timedelta
+import secrets
+from datetime import datetime, timedelta
 from typing import Any
 
 import requests
+from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.dispatch import receiver
 from django.utils import timezone
 from lti_tool.models import LtiUser
@@ -93,29 +95,64 @@ def lms_status(exc: Exception) -> int | None:
     return None
 
 
+def claim_send(outbox_id: int, now: datetime) -> str | None:
+    """Claim the right to send this row's grade now; return the claim's token, else None.
+
+    One guarded UPDATE: the row must wait for a send, nobody else may hold a live claim,
+    and its last delivered score must be MIN_SEND_GAP old. So a retrying task, the beat's
+    sweep and the admin's resend never send at once, and no lock is held during the HTTP
+    call. A claim outlives any send (every request times out), so a crashed worker's claim
+    lapses by itself.
+    """
+    token = secrets.token_hex(16)
+    lease = timedelta(seconds=3 * settings.LTI_HTTP_TIMEOUT_S + 10)  # token + score + slack
+    claimed = ScoreOutbox.objects.filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+        Q(sent_at__isnull=True) | Q(sent_at__lte=now - MIN_SEND_GAP),
+        pk=outbox_id,
+        sent_version__lt=F("version"),
+    ).update(claim_token=token, claimed_until=now + lease)
+    return token if claimed else None
+
+
+def not_claimed(outbox_id: int, now: datetime) -> str:
+    """Say why a row could not be claimed; raise TransientPassbackError if it must wait."""
+    row = ScoreOutbox.objects.filter(pk=outbox_id).first()
+    if row is None or not row.pending:
+        return "nothing to send"
+    if row.claimed_until is not None and row.claimed_until >= now:
+        raise TransientPassbackError("another send of this score is under way", retry_in_s=2)
+    wait = (row.sent_at + MIN_SEND_GAP - now).total_seconds() if row.sent_at else 0
+    raise TransientPassbackError(
+        "the previous score went to this line item less than a second ago",
+        retry_in_s=max(1, math.ceil(wait)),
+    )
+
+
 def send_pending_score(outbox_id: int) -> str:
     """Send the current grade of one outbox row if a newer version waits; say what happened.
 
     Raises TransientPassbackError when the LMS should be tried again later.
     """
-    row = (
-        ScoreOutbox.objects.select_related(
-            "target__exercise",
-            "target__resource_link__context__deployment__registration",
-            "target__resource_link__context__unrolled__run",
+    token = claim_send(outbox_id, timezone.now())
+    if token is None:
+        return not_claimed(outbox_id, timezone.now())
+    try:
+        return send_claimed_score(outbox_id, token)
+    finally:
+        ScoreOutbox.objects.filter(pk=outbox_id, claim_token=token).update(
+            claim_token="", claimed_until=None
         )
-        .filter(pk=outbox_id)
-        .first()
-    )
-    if row is None or not row.pending:
-        return "nothing to send"
-    now = timezone.now()
-    if row.sent_at is not None and now < row.sent_at + MIN_SEND_GAP:
-        wait = (row.sent_at + MIN_SEND_GAP - now).total_seconds()
-        raise TransientPassbackError(
-            "the previous score went to this line item less than a second ago",
-            retry_in_s=max(1, math.ceil(wait)),
-        )
+
+
+def send_claimed_score(outbox_id: int, token: str) -> str:
+    """Send the current grade of a row claimed with `token`; say what happened."""
+    row = ScoreOutbox.objects.select_related(
+        "target__exercise",
+        "target__resource_link__context__deployment__registration",
+        "target__resource_link__context__unrolled__run",
+    ).get(pk=outbox_id)
+    # The version first, then the grade: the grade read is at least that version's.
     version = row.version
     target = row.target
     context = target.resource_link.context
@@ -123,6 +160,7 @@ def send_pending_score(outbox_id: int) -> str:
     score = current_grade(run, row.user_id, target.exercise)
     registration = context.deployment.registration.to_registration()
     connector = ServiceConnector(registration, requests_session=http_session())
+    now = timezone.now()
     grade = (
         Grade()
         .set_score_given(round(score or 0.0, 4))
@@ -159,7 +197,8 @@ def send_pending_score(outbox_id: int) -> str:
         if status is not None and 400 <= status < 500 and status != 429:
             return f"refused by the LMS ({status}): not retried"
         raise TransientPassbackError(text) from exc
-    ScoreOutbox.objects.filter(pk=row.pk, sent_version__lt=version).update(
+    # Guarded by our claim: a claim that lapsed meanwhile records nothing.
+    ScoreOutbox.objects.filter(pk=row.pk, claim_token=token, sent_version__lt=version).update(
         sent_version=version, sent_score=score, sent_at=now, last_error=""
     )
     logger.info("score %s sent for outbox %s (v%s): %s", score, row.pk, version, response)

@@ -94,6 +94,7 @@ class FakeLms:
     members: list[dict] = field(default_factory=list)
     down: bool = False
     scores_answer: int = 0  # answer every score POST with this HTTP status (0: keep scores)
+    on_score: Any = None  # called when a score POST arrives, before the LMS answers it
     score_posts: int = 0
     tool: str = TOOL  # the tool's base URL (a live server's in the browser tests)
     http_base: str = ISS  # where the LMS's auth and key-set URLs live
@@ -157,6 +158,8 @@ class FakeLms:
         if not self._authorised(request, "https://purl.imsglobal.org/spec/lti-ags/scope/score"):
             return 401, {}, "bad token"
         self.score_posts += 1
+        if self.on_score is not None:
+            self.on_score()
         body = json.loads(request.body)
         assert body["scoreMaximum"] > 0 and body["gradingProgress"] == "FullyGraded"
         lineitem = urlparse(request.url).path.rsplit("/scores", 1)[0]

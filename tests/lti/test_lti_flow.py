@@ -305,6 +305,27 @@ def test_a_409_while_ours_is_still_the_newest_grade_is_sent_again_a_second_later
     assert not row.pending and row.sent_score == 1.0
 
 
+def test_a_sweep_while_a_send_is_in_flight_does_not_send_the_same_version_again(
+    lms, small, eager, django_capture_on_commit_callbacks
+):
+    launch_as(lms, small)
+    learner = Enrollment.objects.get().user
+    queued: list[int] = []
+
+    def sweep_now() -> None:  # the beat's resend runs while the first POST awaits its answer
+        lms.on_score = None
+        queued.append(resend_pending_scores())
+
+    lms.on_score = sweep_now
+    with django_capture_on_commit_callbacks(execute=True):
+        graded(learner, small.exercise, 1.0)
+    assert queued == [1]  # the sweep did queue the row: the claim is what stopped it
+    assert lms.score_posts == 1
+    assert [s.score for s in lms.scores["/lineitems/7"]] == [1.0]
+    row = ScoreOutbox.objects.get()
+    assert not row.pending and row.sent_score == 1.0 and row.attempts == 0
+
+
 def test_the_roster_syncs_from_the_lms(lms, small):
     launch_as(lms, small, roles=(INSTRUCTOR,), user_id="lms-teacher")
     context = Enrollment.objects.get().run.lti_contexts.get().context
