@@ -234,6 +234,14 @@ class FakeLms:
         )
 
 
+def launch_as(lms: FakeLms, small: Any, client: Any = None, **kwargs: Any) -> tuple[Any, dict]:
+    """Log in and launch `small`'s exercise as the LMS would; return the answer and the launch."""
+    client = client or lms.client
+    preflight = lms.login(kwargs.get("user_id", "lms-learner-1"), client)
+    data = lms.launch_data(preflight, target=small.exercise.get_absolute_url(), **kwargs)
+    return lms.post_launch(data, client), data
+
+
 def auto_submit_form(data: dict[str, str]) -> str:
     """Return lti1p3platform's own launch page (a form its script submits) for `data`."""
     from html import escape

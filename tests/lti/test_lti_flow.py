@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import jwt
 import pytest
-import responses
 from django.test import Client
 from lti_tool.models import LtiDeployment
 
-from config.celery import app as celery_app
 from courses.models import Enrollment, Run
 from exercises.gradebook import override_grade
 from exercises.models import Submission
@@ -23,38 +20,10 @@ from exercises.services import record_grading_result
 from lti.models import ScoreOutbox
 from lti.roster import sync_roster
 from lti.tasks import resend_pending_scores, send_score
-from tests.factories import make_small_course, make_staff
-from tests.lti.platform import INSTRUCTOR, ISS, LEARNER, TA, FakeLms, Score
+from tests.factories import make_staff
+from tests.lti.platform import INSTRUCTOR, ISS, LEARNER, TA, FakeLms, Score, launch_as
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def eager() -> Iterator[None]:
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
-
-
-@pytest.fixture
-def lms(client: Client) -> Iterator[FakeLms]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        platform = FakeLms(client)
-        platform.serve(mock)
-        yield platform
-
-
-@pytest.fixture
-def small():
-    return make_small_course()
-
-
-def launch_as(lms: FakeLms, small: Any, client: Client | None = None, **kwargs: Any):
-    client = client or lms.client
-    preflight = lms.login(kwargs.get("user_id", "lms-learner-1"), client)
-    data = lms.launch_data(preflight, target=small.exercise.get_absolute_url(), **kwargs)
-    return lms.post_launch(data, client), data
 
 
 def test_the_command_prints_the_tools_urls(lms):
