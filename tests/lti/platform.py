@@ -227,19 +227,27 @@ class FakeLms:
             launch.set_extra_claims(extra)
         return launch.lti_launch()
 
-    def post_launch(self, data: dict[str, str], client: Any = None) -> Any:
+    def post_launch(
+        self, data: dict[str, str], client: Any = None, headers: dict | None = None
+    ) -> Any:
         return (client or self.client).post(
             data["launch_url"].removeprefix(self.tool),
             {"id_token": data["id_token"], "state": data["state"]},
+            headers=headers or {},
         )
 
 
-def launch_as(lms: FakeLms, small: Any, client: Any = None, **kwargs: Any) -> tuple[Any, dict]:
-    """Log in and launch `small`'s exercise as the LMS would; return the answer and the launch."""
+def launch_as(
+    lms: FakeLms, small: Any, client: Any = None, headers: dict | None = None, **kwargs: Any
+) -> tuple[Any, dict]:
+    """Log in and launch `small`'s exercise as the LMS would; return the answer and the launch.
+
+    `headers` go with the launch POST (the browser's Sec-Fetch-* of a framed launch).
+    """
     client = client or lms.client
     preflight = lms.login(kwargs.get("user_id", "lms-learner-1"), client)
     data = lms.launch_data(preflight, target=small.exercise.get_absolute_url(), **kwargs)
-    return lms.post_launch(data, client), data
+    return lms.post_launch(data, client, headers), data
 
 
 def auto_submit_form(data: dict[str, str]) -> str:

@@ -160,7 +160,12 @@ def test_deep_linking_returns_the_chosen_exercise_with_a_line_item(lms, small):
     )
     page = lms.post_launch(data)
     assert page.status_code == 200 and small.exercise.title in page.content.decode()
-    response = lms.client.post("/lti/deep-link/", {"exercise": [small.exercise.slug]})
+    signed_launch = page.content.decode().split('name="launch" value="')[1].split('"')[0]
+    # Without cookies or a CSRF token, as in an LMS frame of another site (SameSite=Lax).
+    picker = Client(enforce_csrf_checks=True)
+    choice = {"launch": signed_launch, "exercise": [small.exercise.slug]}
+    response = picker.post("/lti/deep-link/", choice)
+    assert response.status_code == 200
     html = response.content.decode()
     # Our page, not the library's inline script: a static script submits it under the CSP,
     # which allows the LMS's return address as the form's target.
@@ -173,6 +178,10 @@ def test_deep_linking_returns_the_chosen_exercise_with_a_line_item(lms, small):
     assert items[0]["url"] == "http://testserver/exercises/add-one/"
     assert items[0]["lineItem"]["scoreMaximum"] == 1
     assert items[0]["custom"] == {"unrolled_target": "/exercises/add-one/"}
+    # One selection per picker, and only from the picker's own signed launch.
+    assert picker.post("/lti/deep-link/", choice).status_code == 403
+    forged = {**choice, "launch": signed_launch[:-2] + "xx"}
+    assert "data-lti-refused" in picker.post("/lti/deep-link/", forged).content.decode()
 
 
 def graded(user: Any, exercise: Any, score: float) -> Submission:
