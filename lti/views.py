@@ -23,7 +23,6 @@ from lti_tool.utils import get_launch_from_request, sync_data_from_launch
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.lineitem import LineItem
 
-from exercises.outline import visible_exercises
 from lti.accounts import LaunchProblem, handle_resource_launch
 from lti.framing import (
     FRAMED_BY_SESSION_KEY,
@@ -33,6 +32,7 @@ from lti.framing import (
     redeem_new_tab_pass,
 )
 from lti.protocol import oidc_login, validated_launch
+from lti.selectors import linkable_exercises, linkable_lessons
 
 logger = logging.getLogger(__name__)
 # The picker carries its launch id signed in the form, not in the session: in an LMS frame
@@ -135,10 +135,8 @@ DEEP_LINKING_SETTINGS_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/deep
 def deep_link_choice(request: HttpRequest, lti_launch: LtiLaunch) -> HttpResponse:
     """Show the instructor the lessons and exercises to add to the LMS."""
     signed_launch = signing.dumps(lti_launch.get_launch_id(), salt=DEEP_LINK_SALT)
-    exercises = visible_exercises(request.user).filter(
-        published=True, lesson__course__published=True
-    )
-    return render(request, "lti/deep_link.html", {"exercises": exercises, "launch": signed_launch})
+    context = {"lessons": linkable_lessons(request.user), "launch": signed_launch}
+    return render(request, "lti/deep_link.html", context)
 
 
 # No CSRF cookie in a frame of another site: the signed launch id, which only the picker
@@ -156,12 +154,15 @@ def deep_link_return(request: HttpRequest) -> HttpResponse:
         lti_launch = get_launch_from_request(request, launch_id)
     except Exception:
         return refused(request, expired)
-    chosen = visible_exercises(request.user).filter(
-        published=True, slug__in=request.POST.getlist("exercise")[:50]
+    lesson_ids = [pk for pk in request.POST.getlist("lesson")[:50] if pk.isdigit()]
+    lessons = linkable_lessons(request.user).filter(pk__in=lesson_ids)
+    exercises = linkable_exercises(request.user).filter(
+        slug__in=request.POST.getlist("exercise")[:50]
     )
-    resources = [deep_link_resource(request, exercise) for exercise in chosen]
+    resources = [lesson_resource(request, lesson) for lesson in lessons]
+    resources += [exercise_resource(request, exercise) for exercise in exercises]
     if not resources:
-        return refused(request, "Choose at least one exercise.", status=400)
+        return refused(request, "Choose at least one lesson or exercise.", status=400)
     if not cache.add(f"lti-deep-link-sent:{launch_id}", True, DEEP_LINK_MAX_AGE_S):
         return refused(request, expired)  # one selection per picker
     deep_link = lti_launch.get_message_launch().get_deep_link()
@@ -178,8 +179,18 @@ def deep_link_return(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def deep_link_resource(request: HttpRequest, exercise: Any) -> DeepLinkResource:
-    url = request.build_absolute_uri(exercise.get_absolute_url())
+def lesson_resource(request: HttpRequest, lesson: Any) -> DeepLinkResource:
+    """Return the deep link to a lesson: nothing to grade, so no line item."""
+    return (
+        DeepLinkResource()
+        .set_url(request.build_absolute_uri(lesson.get_absolute_url()))
+        .set_title(lesson.title)
+        .set_custom_params({"unrolled_target": lesson.get_absolute_url()})
+    )
+
+
+def exercise_resource(request: HttpRequest, exercise: Any) -> DeepLinkResource:
+    """Return the deep link to an exercise, with the line item the LMS makes its column from."""
     line_item = (
         LineItem()
         .set_score_maximum(1)
@@ -188,7 +199,7 @@ def deep_link_resource(request: HttpRequest, exercise: Any) -> DeepLinkResource:
     )
     return (
         DeepLinkResource()
-        .set_url(url)
+        .set_url(request.build_absolute_uri(exercise.get_absolute_url()))
         .set_title(exercise.title)
         .set_custom_params({"unrolled_target": exercise.get_absolute_url()})
         .set_lineitem(line_item)

@@ -17,7 +17,7 @@ from courses.models import Enrollment, Run
 from exercises.gradebook import override_grade
 from exercises.models import Submission
 from exercises.services import record_grading_result
-from lti.models import ScoreOutbox
+from lti.models import LinkTarget, ScoreOutbox
 from lti.roster import sync_roster
 from lti.tasks import resend_pending_scores, send_score
 from tests.factories import make_staff
@@ -182,6 +182,34 @@ def test_deep_linking_returns_the_chosen_exercise_with_a_line_item(lms, small):
     assert picker.post("/lti/deep-link/", choice).status_code == 403
     forged = {**choice, "launch": signed_launch[:-2] + "xx"}
     assert "data-lti-refused" in picker.post("/lti/deep-link/", forged).content.decode()
+
+
+def test_deep_linking_offers_lessons_too_and_returns_them_without_a_line_item(lms, small):
+    lesson = small.lessons[0]
+    preflight = lms.login("lms-teacher", lms.client)
+    data = lms.launch_data(
+        preflight, user_id="lms-teacher", roles=(INSTRUCTOR,), deep_link_return=f"{ISS}/dl"
+    )
+    html = lms.post_launch(data).content.decode()
+    assert lesson.title in html and f'name="lesson" value="{lesson.pk}"' in html
+    signed_launch = html.split('name="launch" value="')[1].split('"')[0]
+    choice = {"launch": signed_launch, "lesson": [lesson.pk], "exercise": [small.exercise.slug]}
+    response = Client().post("/lti/deep-link/", choice)
+    token = response.content.decode().split('name="JWT" value="')[1].split('"')[0]
+    items = {item["title"]: item for item in lms.conf.validate_deeplinking_resp({"JWT": token})}
+    assert set(items) == {lesson.title, small.exercise.title}
+    assert items[lesson.title]["type"] == "ltiResourceLink"
+    assert items[lesson.title]["url"] == f"http://testserver{lesson.get_absolute_url()}"
+    assert items[lesson.title]["custom"] == {"unrolled_target": lesson.get_absolute_url()}
+    assert "lineItem" not in items[lesson.title]  # nothing to grade
+    assert items[small.exercise.title]["lineItem"]["scoreMaximum"] == 1
+    # A learner's launch of that link lands on the lesson.
+    learner = Client()
+    preflight = lms.login("lms-learner-1", learner)
+    launch = lms.launch_data(preflight, target=lesson.get_absolute_url(), resource_link="rl-2")
+    landing = lms.post_launch(launch, learner)
+    assert landing.status_code == 302 and landing["Location"] == lesson.get_absolute_url()
+    assert LinkTarget.objects.get().lesson == lesson
 
 
 def graded(user: Any, exercise: Any, score: float) -> Submission:
