@@ -41,7 +41,7 @@ class ScoreOutbox(models.Model):
 
     `version` grows with every grade change; `sent_version` is the last one delivered. The
     task sends the *current* grade, so an older score never overwrites a newer one, and a
-    version already delivered is never sent again.
+    version already delivered is never sent again: a sender first claims the row.
     """
 
     target = models.ForeignKey(LinkTarget, on_delete=models.CASCADE, related_name="outbox")
@@ -53,6 +53,9 @@ class ScoreOutbox(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # Who is sending now (lti.passback.claim_send): one sender per row, until claimed_until.
+    claim_token = models.CharField(max_length=32, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

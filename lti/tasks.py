@@ -20,7 +20,9 @@ def send_score(self, outbox_id: int) -> str:
     except TransientPassbackError as exc:
         if self.request.retries >= settings.LTI_PASSBACK_MAX_RETRIES:
             return f"gave up for now: {exc}"  # the row stays pending for a later resend
-        raise self.retry(exc=exc, countdown=min(600, 2 ** (self.request.retries + 1))) from exc
+        backoff = min(600, 2 ** (self.request.retries + 1))
+        countdown = exc.retry_in_s if exc.retry_in_s is not None else backoff
+        raise self.retry(exc=exc, countdown=countdown) from exc
 
 
 @shared_task(ignore_result=True)

@@ -79,6 +79,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # CSP: pages of a session begun by an LMS launch may be framed by that LMS (frame-ancestors
+    # from its registration). After the two above, so its exemption reaches them.
+    "lti.framing.LaunchedSessionFramingMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -219,6 +222,8 @@ LOGGING = {
 
 # Content-Security-Policy on every response (pages, admin, API): scripts only from our own
 # static files, never inline, never eval. Styles may be inline: MathJax and Ace set them.
+# No page may be framed, except the LTI pages and the pages of a session begun by an LTI
+# launch, which the registered LMSs (only they) may frame: lti/framing.py.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

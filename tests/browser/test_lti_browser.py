@@ -1,9 +1,10 @@
 """An LMS launch in headless Chromium: the LMS's auto-submitting form lands the learner on
-the exercise page, signed in. lti1p3platform plays the LMS behind a small HTTP server of its
-own on 127.0.0.1 (another site than the tool on localhost): its auth endpoint answers the
-tool's login with lti1p3platform's launch form, and it serves its key set.
+the exercise page, signed in; and inside the LMS's frame, our page shows in the frame.
+lti1p3platform plays the LMS behind a small HTTP server of its own on 127.0.0.1 (another
+site than the tool on localhost): its auth endpoint answers the tool's login with
+lti1p3platform's launch form, it serves its key set, and /course frames the tool.
 
-Screenshots go to test-artifacts/lti/.
+Screenshots go to test-artifacts/lti/ and test-artifacts/lti-frame/.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,7 @@ class LmsServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.lms: FakeLms | None = None
         self.target = ""
+        self.frame_src = ""
         self.launches: list[str] = []
         lms_server = self
 
@@ -51,6 +54,9 @@ class LmsServer:
                     data = lms_server.lms.launch_data(preflight, target=lms_server.target)
                     lms_server.launches.append(data["launch_url"])
                     body, kind = auto_submit_form(data), "text/html"
+                elif parsed.path == "/course":
+                    body = f'<iframe title="Unrolled" src="{escape(lms_server.frame_src)}"'
+                    body, kind = body + ' width="1000" height="800"></iframe>', "text/html"
                 else:
                     self.send_error(404)
                     return
@@ -95,3 +101,27 @@ def test_a_launch_through_the_lms_form_lands_on_the_exercise_signed_in(
         page.screenshot(path=str(ARTIFACTS / "course-in-lms-run.png"), full_page=True)
     assert lms_server.launches == [f"{live_server.url}/lti/launch/"]
     assert Enrollment.objects.get().source == Enrollment.Source.LMS
+
+
+def test_a_launch_in_the_lms_frame_shows_our_page_in_the_frame(
+    live_server: Any, lms_server: LmsServer, monkeypatch: Any
+) -> None:
+    """The registered LMS may frame us (CSP frame-ancestors, no X-Frame-Options DENY).
+
+    Over plain HTTP the login's state cookie has no SameSite=None, so Chromium does not keep
+    it in a frame of another site: the launch ends on our error page, inside the frame,
+    saying to open the link in a new tab (docs/lti.md, "Inside an LMS frame").
+    """
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    small = make_small_course()
+    lms = FakeLms(Client(), tool=live_server.url, http_base=lms_server.url)
+    lms_server.lms, lms_server.target = lms, small.exercise.get_absolute_url()
+    lms_server.frame_src = lms.login_url("lms-learner-1")
+    with chromium_page(ARTIFACTS.parent / "lti-frame") as page:
+        page.goto(f"{lms_server.url}/course")
+        frame = page.frame_locator("iframe[title=Unrolled]")
+        refused = frame.locator("[data-lti-refused]")
+        refused.wait_for()
+        assert "new tab" in refused.inner_text()
+        page.screenshot(path=str(ARTIFACTS.parent / "lti-frame" / "in-frame.png"), full_page=True)
+    assert lms_server.launches == [f"{live_server.url}/lti/launch/"]

@@ -93,6 +93,8 @@ class FakeLms:
     scores: dict[str, list[Score]] = field(default_factory=dict)
     members: list[dict] = field(default_factory=list)
     down: bool = False
+    scores_answer: int = 0  # answer every score POST with this HTTP status (0: keep scores)
+    on_score: Any = None  # called when a score POST arrives, before the LMS answers it
     score_posts: int = 0
     tool: str = TOOL  # the tool's base URL (a live server's in the browser tests)
     http_base: str = ISS  # where the LMS's auth and key-set URLs live
@@ -151,9 +153,13 @@ class FakeLms:
     def _score(self, request: Any) -> tuple[int, dict, str]:
         if self.down:
             return 503, {}, "down for maintenance"
+        if self.scores_answer:
+            return self.scores_answer, {}, "the score service answers this"
         if not self._authorised(request, "https://purl.imsglobal.org/spec/lti-ags/scope/score"):
             return 401, {}, "bad token"
         self.score_posts += 1
+        if self.on_score is not None:
+            self.on_score()
         body = json.loads(request.body)
         assert body["scoreMaximum"] > 0 and body["gradingProgress"] == "FullyGraded"
         lineitem = urlparse(request.url).path.rsplit("/scores", 1)[0]
@@ -221,11 +227,27 @@ class FakeLms:
             launch.set_extra_claims(extra)
         return launch.lti_launch()
 
-    def post_launch(self, data: dict[str, str], client: Any = None) -> Any:
+    def post_launch(
+        self, data: dict[str, str], client: Any = None, headers: dict | None = None
+    ) -> Any:
         return (client or self.client).post(
             data["launch_url"].removeprefix(self.tool),
             {"id_token": data["id_token"], "state": data["state"]},
+            headers=headers or {},
         )
+
+
+def launch_as(
+    lms: FakeLms, small: Any, client: Any = None, headers: dict | None = None, **kwargs: Any
+) -> tuple[Any, dict]:
+    """Log in and launch `small`'s exercise as the LMS would; return the answer and the launch.
+
+    `headers` go with the launch POST (the browser's Sec-Fetch-* of a framed launch).
+    """
+    client = client or lms.client
+    preflight = lms.login(kwargs.get("user_id", "lms-learner-1"), client)
+    data = lms.launch_data(preflight, target=small.exercise.get_absolute_url(), **kwargs)
+    return lms.post_launch(data, client, headers), data
 
 
 def auto_submit_form(data: dict[str, str]) -> str:

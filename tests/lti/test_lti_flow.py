@@ -4,55 +4,26 @@ grade passback (LMS down, retried, delivered once, newest wins), roster sync, re
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
 import pytest
-import responses
 from django.test import Client
 from lti_tool.models import LtiDeployment
 
-from config.celery import app as celery_app
 from courses.models import Enrollment, Run
 from exercises.gradebook import override_grade
 from exercises.models import Submission
 from exercises.services import record_grading_result
-from lti.models import ScoreOutbox
+from lti.models import LinkTarget, ScoreOutbox
 from lti.roster import sync_roster
-from lti.tasks import resend_pending_scores
-from tests.factories import make_small_course, make_staff
-from tests.lti.platform import INSTRUCTOR, ISS, LEARNER, TA, FakeLms
+from lti.tasks import resend_pending_scores, send_score
+from tests.factories import make_staff
+from tests.lti.platform import INSTRUCTOR, ISS, LEARNER, TA, FakeLms, Score, launch_as
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def eager() -> Iterator[None]:
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
-
-
-@pytest.fixture
-def lms(client: Client) -> Iterator[FakeLms]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        platform = FakeLms(client)
-        platform.serve(mock)
-        yield platform
-
-
-@pytest.fixture
-def small():
-    return make_small_course()
-
-
-def launch_as(lms: FakeLms, small: Any, client: Client | None = None, **kwargs: Any):
-    client = client or lms.client
-    preflight = lms.login(kwargs.get("user_id", "lms-learner-1"), client)
-    data = lms.launch_data(preflight, target=small.exercise.get_absolute_url(), **kwargs)
-    return lms.post_launch(data, client), data
 
 
 def test_the_command_prints_the_tools_urls(lms):
@@ -189,7 +160,12 @@ def test_deep_linking_returns_the_chosen_exercise_with_a_line_item(lms, small):
     )
     page = lms.post_launch(data)
     assert page.status_code == 200 and small.exercise.title in page.content.decode()
-    response = lms.client.post("/lti/deep-link/", {"exercise": [small.exercise.slug]})
+    signed_launch = page.content.decode().split('name="launch" value="')[1].split('"')[0]
+    # Without cookies or a CSRF token, as in an LMS frame of another site (SameSite=Lax).
+    picker = Client(enforce_csrf_checks=True)
+    choice = {"launch": signed_launch, "exercise": [small.exercise.slug]}
+    response = picker.post("/lti/deep-link/", choice)
+    assert response.status_code == 200
     html = response.content.decode()
     # Our page, not the library's inline script: a static script submits it under the CSP,
     # which allows the LMS's return address as the form's target.
@@ -202,6 +178,38 @@ def test_deep_linking_returns_the_chosen_exercise_with_a_line_item(lms, small):
     assert items[0]["url"] == "http://testserver/exercises/add-one/"
     assert items[0]["lineItem"]["scoreMaximum"] == 1
     assert items[0]["custom"] == {"unrolled_target": "/exercises/add-one/"}
+    # One selection per picker, and only from the picker's own signed launch.
+    assert picker.post("/lti/deep-link/", choice).status_code == 403
+    forged = {**choice, "launch": signed_launch[:-2] + "xx"}
+    assert "data-lti-refused" in picker.post("/lti/deep-link/", forged).content.decode()
+
+
+def test_deep_linking_offers_lessons_too_and_returns_them_without_a_line_item(lms, small):
+    lesson = small.lessons[0]
+    preflight = lms.login("lms-teacher", lms.client)
+    data = lms.launch_data(
+        preflight, user_id="lms-teacher", roles=(INSTRUCTOR,), deep_link_return=f"{ISS}/dl"
+    )
+    html = lms.post_launch(data).content.decode()
+    assert lesson.title in html and f'name="lesson" value="{lesson.pk}"' in html
+    signed_launch = html.split('name="launch" value="')[1].split('"')[0]
+    choice = {"launch": signed_launch, "lesson": [lesson.pk], "exercise": [small.exercise.slug]}
+    response = Client().post("/lti/deep-link/", choice)
+    token = response.content.decode().split('name="JWT" value="')[1].split('"')[0]
+    items = {item["title"]: item for item in lms.conf.validate_deeplinking_resp({"JWT": token})}
+    assert set(items) == {lesson.title, small.exercise.title}
+    assert items[lesson.title]["type"] == "ltiResourceLink"
+    assert items[lesson.title]["url"] == f"http://testserver{lesson.get_absolute_url()}"
+    assert items[lesson.title]["custom"] == {"unrolled_target": lesson.get_absolute_url()}
+    assert "lineItem" not in items[lesson.title]  # nothing to grade
+    assert items[small.exercise.title]["lineItem"]["scoreMaximum"] == 1
+    # A learner's launch of that link lands on the lesson.
+    learner = Client()
+    preflight = lms.login("lms-learner-1", learner)
+    launch = lms.launch_data(preflight, target=lesson.get_absolute_url(), resource_link="rl-2")
+    landing = lms.post_launch(launch, learner)
+    assert landing.status_code == 302 and landing["Location"] == lesson.get_absolute_url()
+    assert LinkTarget.objects.get().lesson == lesson
 
 
 def graded(user: Any, exercise: Any, score: float) -> Submission:
@@ -224,6 +232,7 @@ def test_scores_go_back_delivered_once_newest_wins_even_after_the_lms_was_down(
     with django_capture_on_commit_callbacks(execute=True):
         graded(learner, small.exercise, 0.0)  # a zero is a score too
     assert [s.score for s in lms.scores["/lineitems/7"]] == [0.0]
+    time.sleep(1.0)  # sends to one line item for one learner are at least a second apart
     # The LMS goes down: the retries fail, the score waits in the outbox.
     lms.down = True
     with django_capture_on_commit_callbacks(execute=True):
@@ -234,8 +243,6 @@ def test_scores_go_back_delivered_once_newest_wins_even_after_the_lms_was_down(
     assert row.pending and row.attempts >= 2 and "503" in row.last_error
     lms.down = False
     posts = lms.score_posts
-    import time
-
     time.sleep(1.0)  # the LMS keeps timestamps to the second
     resend_pending_scores()
     resend_pending_scores()  # nothing left: never sent twice
@@ -255,22 +262,74 @@ def test_scores_go_back_delivered_once_newest_wins_even_after_the_lms_was_down(
     assert {s.user_id for s in lms.scores["/lineitems/7"]} == {"lms-learner-1"}
 
 
-def test_an_old_score_never_overwrites_a_newer_one(
-    lms, small, eager, django_capture_on_commit_callbacks, monkeypatch
+def start_of_a_second() -> None:
+    """Sleep until just after a whole second, so the next few steps share one second."""
+    time.sleep(1.01 - time.time() % 1)
+
+
+def test_two_grades_within_one_second_end_with_the_newest_in_the_lms(
+    lms, small, eager, django_capture_on_commit_callbacks, settings
+):
+    # Celery runs an eager task's retries at once, not after their countdown: none here.
+    settings.LTI_PASSBACK_MAX_RETRIES = 0
+    launch_as(lms, small)
+    learner = Enrollment.objects.get().user
+    start_of_a_second()
+    with django_capture_on_commit_callbacks(execute=True):
+        graded(learner, small.exercise, 0.5)
+    with django_capture_on_commit_callbacks(execute=True):
+        graded(learner, small.exercise, 1.0)  # same second: Moodle would answer 409
+    assert [s.score for s in lms.scores["/lineitems/7"]] == [0.5]
+    row = ScoreOutbox.objects.get()
+    assert row.pending  # the newest grade is not taken for delivered
+    time.sleep(1.0)  # what the task's countdown waits for
+    send_score.delay(row.id)
+    assert [s.score for s in lms.scores["/lineitems/7"]] == [0.5, 1.0]
+    row.refresh_from_db()
+    assert not row.pending and row.sent_score == 1.0
+
+
+def test_a_409_while_ours_is_still_the_newest_grade_is_sent_again_a_second_later(
+    lms, small, eager, django_capture_on_commit_callbacks, settings
+):
+    # Celery runs an eager task's retries at once, not after their countdown: none here.
+    settings.LTI_PASSBACK_MAX_RETRIES = 0
+    launch_as(lms, small)
+    learner = Enrollment.objects.get().user
+    start_of_a_second()
+    # The LMS took a score for this line item this very second (say, our send whose answer
+    # was lost): Moodle answers 409 to anything stamped in the same second.
+    lms.scores["/lineitems/7"] = [Score("lms-learner-1", 0.2, datetime.now(UTC))]
+    with django_capture_on_commit_callbacks(execute=True):
+        graded(learner, small.exercise, 1.0)
+    row = ScoreOutbox.objects.get()
+    assert row.pending and "409" in row.last_error
+    time.sleep(1.0)
+    resend_pending_scores()
+    assert [s.score for s in lms.scores["/lineitems/7"]] == [0.2, 1.0]
+    row.refresh_from_db()
+    assert not row.pending and row.sent_score == 1.0
+
+
+def test_a_sweep_while_a_send_is_in_flight_does_not_send_the_same_version_again(
+    lms, small, eager, django_capture_on_commit_callbacks
 ):
     launch_as(lms, small)
     learner = Enrollment.objects.get().user
+    queued: list[int] = []
+
+    def sweep_now() -> None:  # the beat's resend runs while the first POST awaits its answer
+        lms.on_score = None
+        queued.append(resend_pending_scores())
+
+    lms.on_score = sweep_now
     with django_capture_on_commit_callbacks(execute=True):
         graded(learner, small.exercise, 1.0)
-    # A late send stamped no newer than what the LMS holds gets its 409: "it has newer".
-    stamped = ScoreOutbox.objects.get().sent_at
-    monkeypatch.setattr("lti.passback.timezone.now", lambda: stamped)
-    ScoreOutbox.objects.update(version=5)
-    from lti.passback import send_pending_score
-
-    assert send_pending_score(ScoreOutbox.objects.get().id).startswith("conflict")
+    assert queued == [1]  # the sweep did queue the row: the claim is what stopped it
+    assert lms.score_posts == 1
     assert [s.score for s in lms.scores["/lineitems/7"]] == [1.0]
-    assert not ScoreOutbox.objects.get().pending
+    row = ScoreOutbox.objects.get()
+    assert not row.pending and row.sent_score == 1.0 and row.attempts == 0
 
 
 def test_the_roster_syncs_from_the_lms(lms, small):
@@ -287,3 +346,30 @@ def test_the_roster_syncs_from_the_lms(lms, small):
     assert roles == ["instructor", "learner", "ta"]
     assert sync_roster(context) == 2 and Enrollment.objects.count() == 3
     assert json.dumps(lms.members)  # the roster request was authorised with a token
+
+
+@pytest.mark.parametrize(
+    ("lineitem", "answer"),
+    [
+        pytest.param(f"{ISS}/lineitems/4091", 503, id="503"),
+        # No route for this URL: `responses` refuses the connection, as a dead LMS would.
+        pytest.param(f"{ISS}/courses/4091/line_items/7", 0, id="connection-error"),
+    ],
+)
+def test_a_failed_send_to_a_line_item_url_containing_409_is_retried_not_taken_for_a_conflict(
+    lms, small, eager, django_capture_on_commit_callbacks, lineitem, answer
+):
+    launch_as(lms, small, lineitem=lineitem)
+    learner = Enrollment.objects.get().user
+    lms.scores_answer = answer
+    with django_capture_on_commit_callbacks(execute=True):
+        graded(learner, small.exercise, 0.5)
+    row = ScoreOutbox.objects.get()
+    assert row.pending and row.attempts > 1, row.last_error  # retried, still waiting
+    assert "409" in row.last_error  # the URL is in the error text, yet no conflict is read
+    if answer:
+        lms.scores_answer = 0  # the LMS is back: the sweep delivers the waiting score
+        resend_pending_scores()
+        assert [s.score for s in lms.scores["/lineitems/4091"]] == [0.5]
+        row.refresh_from_db()
+        assert not row.pending
