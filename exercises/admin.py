@@ -190,9 +190,10 @@ class MistakeVariantInline(admin.StackedInline):
 
 
 @admin.register(KnownMistake)
-class KnownMistakeAdmin(admin.ModelAdmin):
+class KnownMistakeAdmin(CourseScopedAdmin):
     """A known mistake's own page: its main variant and the further ways of writing it."""
 
+    course_field = "exercise__lesson__course"
     form = KnownMistakeForm
     inlines = [MistakeVariantInline]
     list_display = ("slug", "title", "exercise")

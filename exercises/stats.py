@@ -175,7 +175,7 @@ def gradebook_csv(course: Course) -> str:
     """Return the course's gradebook as CSV: learner, first and last activity, best scores."""
     columns, rows = gradebook(course)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180: a cell holding a CR is quoted
     writer.writerow(["learner", "first_activity", "last_activity", *map(spreadsheet_safe, columns)])
     for row in rows:
         writer.writerow(

@@ -3,15 +3,14 @@
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 
-from accounts.demo import ensure_instructors_group
 from courses.models import Course
 from exercises.course_files import CourseFolderError, export_course, import_course
 from exercises.models import KnownMistake, MistakeVariant
 from exercises.specs import exercise_spec
 from tests.authoring.conftest import read_tree
+from tests.factories import make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -65,8 +64,7 @@ def test_the_seeded_course_imports_its_variants():
 def test_an_instructor_edits_variants_on_the_mistake_page(small_course: Path):
     import_course(path=small_course)
     mistake = KnownMistake.objects.get(slug="no-plus-one")
-    user = User.objects.create_user("teacher", password="pw", is_staff=True)
-    user.groups.add(ensure_instructors_group())
+    user = make_staff(mistake.exercise.lesson.course, "teacher")
     client = Client()
     client.force_login(user)
     url = f"/admin/exercises/knownmistake/{mistake.pk}/change/"
