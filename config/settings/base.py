@@ -39,7 +39,11 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off. On a development checkout, put DEBUG=true "
+            "in front of the command (as `make run` does), e.g. "
+            "DEBUG=true .venv/bin/python manage.py create_api_token learner"
+        )
     SECRET_KEY = dev_secret_key()
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")

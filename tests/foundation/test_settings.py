@@ -53,6 +53,8 @@ def test_missing_secret_key_is_refused_when_debug_is_off(tmp_path):
     done = run_manage(env, "check")
     assert done.returncode != 0
     assert "SECRET_KEY must be set" in done.stderr
+    # One line that says what to do, not a traceback.
+    assert "Traceback" not in done.stderr and "DEBUG=true" in done.stderr
 
 
 def test_env_example_names_every_variable_the_settings_read():
