@@ -93,6 +93,14 @@ def _current_version(submission_id: str) -> str | None:
         return None
 
 
+def changes_with_time(request: HttpRequest) -> None:
+    """Say that this answer may change without the row changing (no ETag, so never a 304).
+
+    Results withheld until a due date are the case: the row stays put while the clock passes.
+    """
+    request.live_status_untagged = True  # type: ignore[attr-defined]
+
+
 class LiveStatusMiddleware:
     """Answer an unchanged submission's poll with 304; tag full answers with an ETag."""
 
@@ -123,7 +131,13 @@ class LiveStatusMiddleware:
         version = _current_version(submission_id)  # before the view reads the row
         response = self.get_response(request)
         user = getattr(request, "auth", None)
-        if response.status_code == 200 and version is not None and user is not None:
+        untagged = getattr(request, "live_status_untagged", False)
+        if (
+            response.status_code == 200
+            and version is not None
+            and user is not None
+            and not untagged
+        ):
             response["ETag"] = _etag(user.pk, submission_id, version)
             response["Cache-Control"] = "private, no-cache"
             if credentials:
