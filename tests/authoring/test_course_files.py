@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 
 from courses.models import Choice, Course, Lesson, Question
 from exercises.course_files import dump_yaml, export_course, import_course
+from exercises.course_files.files import _link_problem, _read_text
 from exercises.models import Exercise, KnownMistake
 from tests.authoring.conftest import SMALL_COURSE, read_tree, write_tree
 
@@ -309,6 +310,19 @@ def test_a_symlinked_file_that_leaves_the_folder_is_refused(tmp_path: Path) -> N
         p.strip() for p in problems
     ]
     assert not Exercise.objects.exists()
+
+
+def test_a_path_that_climbs_out_of_the_folder_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "outside.md").write_text("# not course content\n")
+    course = write_tree(tmp_path / "c", SMALL_COURSE).resolve()
+    climbing = course / "lessons" / ".." / ".." / "outside.md"
+    assert _link_problem(course, climbing) == (
+        "lessons/../../outside.md: resolves outside the course folder"
+    )
+    problems: list[str] = []
+    assert _read_text(problems, course, climbing) is None
+    assert problems == ["lessons/../../outside.md: resolves outside the course folder"]
+    assert _link_problem(course, course / "lessons" / ".." / "course.yaml") is None
 
 
 def test_a_symlink_inside_the_folder_is_refused_too(tmp_path: Path) -> None:
