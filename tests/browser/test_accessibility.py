@@ -1,13 +1,20 @@
-"""axe-core (WCAG 2.0/2.1 A and AA rules) on every learner page, signed out and signed in.
+"""axe-core (WCAG 2.0/2.1 A and AA rules) on every learner page, signed out and signed in,
+and on the admin pages, each page under its own Content-Security-Policy.
 
-axe-core comes from package.json (`make test` installs it into node_modules/); it is injected
-into each page after the page's own scripts and MathJax have run. Any violation fails, and so
-does any console error (a missing favicon is one).
+axe-core comes from package.json (`make test` installs it into node_modules/). It is evaluated
+into each page through DevTools after the page's own scripts and MathJax have run: the page's
+CSP does not apply to DevTools evaluation, so the policy stays enforced for everything else and
+`chromium_page` fails the test on any violation of it. Any axe violation fails, and so does any
+console error (a missing favicon is one).
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -24,6 +31,13 @@ ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "accessibility"
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "Axe-test-pw-2024"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+INLINE_SCRIPT = (
+    "() => { const s = document.createElement('script');"
+    " s.textContent = 'document.title = \"ran\"'; document.body.appendChild(s); }"
+)
+UNNAMED_IMAGE = (
+    "() => document.querySelector('main').append(Object.assign(new Image(), {src: 'data:,'}))"
+)
 
 
 @pytest.fixture
@@ -32,17 +46,11 @@ def seeded_course() -> Course:
     return Course.objects.get(slug="rnn-from-scratch")
 
 
-@pytest.fixture
-def page(monkeypatch):
-    assert AXE.is_file(), f"{AXE} is missing: run `make test` (or `npm install`) first"
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with chromium_page(ARTIFACTS) as first:
-        # A CSP without 'unsafe-inline' must not stop the injected axe script.
-        context = first.context.browser.new_context(
-            viewport={"width": 1280, "height": 900}, bypass_csp=True
-        )
-        page = context.new_page()
-        page.set_default_timeout(20_000)
+@contextmanager
+def audited_page(artifacts: Path) -> Iterator[Any]:
+    """Yield a page of `chromium_page` (which fails on a CSP violation or a JavaScript error)
+    that also keeps every console error, with its URL, in `page.problems`."""
+    with chromium_page(artifacts) as page:
         problems: list[str] = []
         page.on("pageerror", lambda exc: problems.append(f"{page.url}: {exc}"))
         page.on(
@@ -51,25 +59,52 @@ def page(monkeypatch):
         )
         page.problems = problems
         yield page
-        context.close()
 
 
-def violations(page, url: str) -> list[str]:
-    """Open `url`, let MathJax finish, run axe and return one line per violating node."""
-    page.goto(url)
-    page.wait_for_load_state("networkidle")
-    if page.locator("script[src*=mathjax]").count():
-        page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise")
-        page.evaluate("MathJax.startup.promise")
-    page.add_script_tag(path=str(AXE))
+@pytest.fixture
+def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    assert AXE.is_file(), f"{AXE} is missing: run `make test` (or `npm install`) first"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with audited_page(ARTIFACTS) as page:
+        yield page
+
+
+@functools.cache
+def axe_source() -> str:
+    return AXE.read_text()
+
+
+def audit(page: Any) -> list[str]:
+    """Run axe on the page as it is now and return one line per violating node."""
+    # DevTools evaluation, not a <script>: the page's CSP would (rightly) refuse an inline one.
+    page.evaluate(axe_source())
     result = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
     )
     return [
-        f"{url}: {v['id']} ({v['impact']}) at {node['target']}"
+        f"{v['id']} ({v['impact']}) at {node['target']}"
         for v in result["violations"]
         for node in v["nodes"]
     ]
+
+
+def violations(page: Any, url: str) -> list[str]:
+    """Open `url`, let MathJax finish, run axe and return one line per violating node."""
+    response = page.goto(url)
+    assert response is not None and response.ok, f"{url} answered {response and response.status}"
+    page.wait_for_load_state("networkidle")
+    if page.locator("script[src*=mathjax]").count():
+        page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise")
+        page.evaluate("MathJax.startup.promise")
+    return [f"{url}: {line}" for line in audit(page)]
+
+
+def log_in(page: Any, login_url: str, username: str) -> None:
+    page.goto(login_url)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state("load")
 
 
 def learner_urls(base: str, course: Course) -> list[str]:
@@ -89,11 +124,7 @@ def test_no_wcag_violation_or_console_error_on_any_learner_page(live_server, see
         found += violations(page, url)
 
     User.objects.create_superuser("axe-admin", "axe@example.org", PASSWORD)
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill("axe-admin")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/**")
+    log_in(page, f"{base}/accounts/login/", "axe-admin")
     assert page.get_by_role("button", name="Log out").is_visible()
     for url in [*signed_out, f"{base}/account/api-token/"]:
         found += violations(page, url)
@@ -136,11 +167,8 @@ def test_no_wcag_violation_or_console_error_on_the_admin_pages_of_the_seeded_cou
     exercise = Exercise.objects.get(lesson__course=seeded_course, slug="train-char-rnn")
     assert exercise.check_report.get("cases"), "the import stores the self-check report"
     User.objects.create_superuser("axe-admin", "axe@example.org", PASSWORD)
-    page.goto(f"{base}/admin/login/")
-    page.get_by_label("Username").fill("axe-admin")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/admin/")
+    log_in(page, f"{base}/admin/login/", "axe-admin")
+    assert page.url == f"{base}/admin/"
     found: list[str] = []
     for url in admin_urls(base, seeded_course):
         found += violations(page, url)
@@ -170,3 +198,28 @@ def test_no_wcag_violation_or_console_error_on_the_admin_pages_of_the_seeded_cou
     assert label == f"Order, {seeded_course.lessons.order_by('order').first()}", label
     assert not found, "\n".join(found)
     assert not page.problems, "\n".join(page.problems)
+
+
+def test_axe_runs_under_the_csp_and_a_csp_violation_still_fails_the_page(live_server, monkeypatch):
+    """The audits above are not vacuous: axe gets into a page under its real CSP and reports
+    what it finds, while an inline script is refused and fails the page helper."""
+    assert AXE.is_file(), f"{AXE} is missing: run `make test` (or `npm install`) first"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    url = f"{live_server.url}/accounts/login/"
+    # The helper's own check runs as the page closes: it must raise, naming the violation.
+    with (
+        pytest.raises(AssertionError, match="CSP violation: .*inline script"),
+        # Its own folder: chromium_page empties it, and the screenshots above stay.
+        audited_page(ARTIFACTS / "csp-check") as page,
+    ):
+        clean = violations(page, url)
+        page.evaluate(INLINE_SCRIPT)
+        page.wait_for_timeout(300)
+        title = page.title()
+        problems = list(page.problems)
+        page.evaluate(UNNAMED_IMAGE)
+        provoked = audit(page)
+    assert clean == []
+    assert title != "ran", "the page's CSP refused the inline script"
+    assert any("inline script" in problem for problem in problems), problems
+    assert any(line.startswith("image-alt ") for line in provoked), provoked
