@@ -1,5 +1,5 @@
-"""axe-core (WCAG 2.0/2.1 A and AA rules) on every learner page, signed out and signed in,
-and on the admin pages, each page under its own Content-Security-Policy.
+"""axe-core (WCAG 2.0/2.1 A and AA rules) on every learner page, signed out and as a learner,
+and on the admin pages staff use, each page under its own Content-Security-Policy.
 
 axe-core comes from package.json (`make test` installs it into node_modules/). It is evaluated
 into each page through DevTools after the page's own scripts and MathJax have run: the page's
@@ -13,6 +13,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +22,16 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.utils import timezone
 
-from courses.models import Course, Question
-from exercises.models import Exercise
+from courses.figures import Figure
+from courses.models import Course, Enrollment, Question, Run
+from courses.runs import enroll
+from courses.services import answer_question, mark_lesson_read
+from exercises.models import Exercise, ItemPolicy, KnownMistake, Submission
+from exercises.services import record_grading_result
+from exercises.specs import exercise_spec
+from grader.grading.judge import grade
 from tests.services import chromium_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,10 +49,58 @@ UNNAMED_IMAGE = (
 )
 
 
+@dataclass
+class Classroom:
+    """The seeded course with a run of it, a learner's work there, and a superuser."""
+
+    course: Course
+    run: Run
+    learner: User
+    submission: Submission
+    mistake: KnownMistake
+    admin: User
+
+
 @pytest.fixture
 def seeded_course() -> Course:
     call_command("import_course", str(Path(settings.BASE_DIR) / "content" / "rnn-from-scratch"))
     return Course.objects.get(slug="rnn-from-scratch")
+
+
+@pytest.fixture
+def classroom(seeded_course: Course) -> Classroom:
+    """A plain learner in a dated run, with a due date, a read lesson, an answer and a graded
+    (wrong) submission, so that pages show progress, feedback, history and gradebook rows."""
+    course = seeded_course
+    run = Run.objects.create(
+        course=course, slug="spring", title="Spring 2026", join_code="RNN-2026",
+        starts_at=timezone.now() - timedelta(days=7), ends_at=timezone.now() + timedelta(days=60),
+    )  # fmt: skip
+    learner = User.objects.create_user("axe-learner", "learner@example.org", PASSWORD)
+    enroll(user=learner, run=run, role=Enrollment.Role.LEARNER)
+    softmax = Exercise.objects.get(lesson__course=course, slug="softmax")
+    ItemPolicy.objects.create(run=run, exercise=softmax, due_at=timezone.now() + timedelta(days=14))
+    mark_lesson_read(user=learner, lesson=course.lessons.order_by("order").first())
+    question = Question.objects.filter(lesson__course=course, kind="single").first()
+    wrong = question.choices.filter(is_correct=False).first()
+    answer_question(user=learner, question=question, choice_ids=[wrong.pk])
+
+    mistake = KnownMistake.objects.get(exercise=softmax, slug="wrong-axis")
+    assert mistake.variants.exists(), "the known mistake has further variants to show"
+    spec = exercise_spec(softmax)
+    submission = Submission.objects.create(
+        user=learner, exercise=softmax, code=mistake.code, status="running", run=run
+    )
+    record_grading_result(
+        submission_id=submission.pk,
+        verdict=grade(spec, mistake.code),
+        exercise_version=spec.version,
+    )
+    submission.refresh_from_db()
+    assert submission.misconception_slug == "wrong-axis", submission.message
+
+    admin = User.objects.create_superuser("axe-admin", "axe@example.org", PASSWORD)
+    return Classroom(course, run, learner, submission, mistake, admin)
 
 
 @contextmanager
@@ -116,37 +173,50 @@ def learner_urls(base: str, course: Course) -> list[str]:
     return [f"{base}/", f"{base}{course.get_absolute_url()}", *lessons, *exercises]
 
 
-def test_no_wcag_violation_or_console_error_on_any_learner_page(live_server, seeded_course, page):
+def test_no_wcag_violation_or_console_error_on_any_learner_page(live_server, classroom, page):
     base = live_server.url
     found: list[str] = []
-    signed_out = learner_urls(base, seeded_course)
+    signed_out = learner_urls(base, classroom.course)
     for url in [*signed_out, f"{base}/accounts/signup/", f"{base}/accounts/login/"]:
         found += violations(page, url)
 
-    User.objects.create_superuser("axe-admin", "axe@example.org", PASSWORD)
-    log_in(page, f"{base}/accounts/login/", "axe-admin")
+    log_in(page, f"{base}/accounts/login/", classroom.learner.username)
     assert page.get_by_role("button", name="Log out").is_visible()
+    # A plain learner: no way into the admin.
+    assert page.get_by_role("link", name="Admin", exact=True).count() == 0
     for url in [*signed_out, f"{base}/account/api-token/"]:
         found += violations(page, url)
 
     page.screenshot(path=str(ARTIFACTS / "last-page.png"), full_page=True)
+    # The learner's run, progress and work were on the pages when axe ran.
+    page.goto(f"{base}{classroom.course.get_absolute_url()}")
+    assert page.locator("[data-due]").count() == 1
+    page.goto(f"{base}{classroom.submission.exercise.get_absolute_url()}")
+    assert page.locator(f"tr[data-history-row='{classroom.submission.pk}']").count() == 1
 
     assert not found, "\n".join(found)
     assert not page.problems, "\n".join(page.problems)
 
 
-def admin_urls(base: str, course: Course) -> list[str]:
-    """The admin index, and the changelist and a change page of each kind of seeded content."""
+def admin_urls(base: str, classroom: Classroom) -> list[str]:
+    """The admin index, and the changelist and a change page of each kind of seeded content,
+    of runs and of learners' work, with the run's gradebook and the statistics pages."""
+    course, run = classroom.course, classroom.run
     lesson = course.lessons.get(slug="language-modelling")
     choice_question = Question.objects.filter(lesson__course=course, kind="single").first()
     numeric_question = Question.objects.filter(lesson__course=course, kind="numeric").first()
     exercise = Exercise.objects.get(lesson__course=course, slug="train-char-rnn")
+    figure = Figure.objects.filter(course=course).first()
     urls = [f"{base}/admin/"]
     for app, model in (
         ("courses", "course"),
         ("courses", "lesson"),
         ("courses", "question"),
+        ("courses", "figure"),
         ("exercises", "exercise"),
+        ("exercises", "knownmistake"),
+        ("courses", "run"),
+        ("exercises", "submission"),
     ):
         urls.append(f"{base}/admin/{app}/{model}/")
     for app, model, pk in (
@@ -154,27 +224,47 @@ def admin_urls(base: str, course: Course) -> list[str]:
         ("courses", "lesson", lesson.pk),
         ("courses", "question", choice_question.pk),
         ("courses", "question", numeric_question.pk),
+        ("courses", "figure", figure.pk),
         ("exercises", "exercise", exercise.pk),
+        ("exercises", "knownmistake", classroom.mistake.pk),
+        # A run's enrollments are edited inline on its page (Enrollment has no admin of its own).
+        ("courses", "run", run.pk),
+        ("exercises", "submission", classroom.submission.pk),
     ):
         urls.append(f"{base}/admin/{app}/{model}/{pk}/change/")
-    return urls
+    gradebook = f"{base}/admin/exercises/itempolicy/gradebook/{run.pk}/"
+    return [
+        *urls,
+        gradebook,
+        f"{gradebook}learner/{classroom.learner.pk}/",
+        f"{base}/admin/exercises/exercise/{classroom.submission.exercise_id}/stats/",
+        f"{base}/admin/courses/question/{choice_question.pk}/stats/",
+    ]
 
 
-def test_no_wcag_violation_or_console_error_on_the_admin_pages_of_the_seeded_course(
-    live_server, seeded_course, page
-):
+def test_no_wcag_violation_or_console_error_on_the_admin_pages(live_server, classroom, page):
     base = live_server.url
-    exercise = Exercise.objects.get(lesson__course=seeded_course, slug="train-char-rnn")
+    exercise = Exercise.objects.get(lesson__course=classroom.course, slug="train-char-rnn")
     assert exercise.check_report.get("cases"), "the import stores the self-check report"
-    User.objects.create_superuser("axe-admin", "axe@example.org", PASSWORD)
-    log_in(page, f"{base}/admin/login/", "axe-admin")
+    log_in(page, f"{base}/admin/login/", classroom.admin.username)
     assert page.url == f"{base}/admin/"
     found: list[str] = []
-    for url in admin_urls(base, seeded_course):
+    for url in admin_urls(base, classroom):
         found += violations(page, url)
         name = url.removeprefix(f"{base}/admin/").strip("/").replace("/", "-") or "index"
         page.screenshot(path=str(ARTIFACTS / f"admin-{name}.png"), full_page=True)
+    # The pages showed the learner's work when axe ran.
+    page.goto(f"{base}/admin/exercises/itempolicy/gradebook/{classroom.run.pk}/")
+    assert page.locator("#gradebook tr[data-learner='axe-learner']").count() == 1
+    page.goto(f"{base}/admin/courses/run/{classroom.run.pk}/change/")
+    assert page.locator("#enrollments-group").get_by_text("axe-learner").count() >= 1
+    # Django's split date/time inputs are named after their field.
+    assert page.locator("#id_starts_at_0").get_attribute("aria-label") == "Starts at, date"
+    assert page.locator("#id_ends_at_1").get_attribute("aria-label") == "Ends at, time"
+    page.goto(f"{base}/admin/exercises/knownmistake/{classroom.mistake.pk}/change/")
+    assert page.locator("#variants-group .inline-related.has_original").count() >= 1
     # The self-check table was on the exercise page, with its pass cells, when axe ran.
+    page.goto(f"{base}/admin/exercises/exercise/{exercise.pk}/change/")
     assert page.locator("#check-report td.pass").count() > 0
     assert (
         page.locator("#check-report td.pass").first.evaluate("cell => getComputedStyle(cell).color")
@@ -184,7 +274,7 @@ def test_no_wcag_violation_or_console_error_on_the_admin_pages_of_the_seeded_cou
     assert toggles.count() >= 3
     assert toggles.first.get_attribute("aria-label") == "Toggle full-screen editor"
     # Inline and changelist inputs are named by their column and their row.
-    question = Question.objects.filter(lesson__course=seeded_course, kind="single").first()
+    question = Question.objects.filter(lesson__course=classroom.course, kind="single").first()
     page.goto(f"{base}/admin/courses/question/{question.pk}/change/")
     first_choice = question.choices.order_by("order", "pk").first()
     assert page.locator("#id_choices-0-text").get_attribute("aria-label") == (
@@ -195,7 +285,7 @@ def test_no_wcag_violation_or_console_error_on_the_admin_pages_of_the_seeded_cou
     assert added.locator("textarea, input[type=text]").first.get_attribute("aria-label")
     page.goto(f"{base}/admin/courses/lesson/")
     label = page.locator("#id_form-0-order").get_attribute("aria-label")
-    assert label == f"Order, {seeded_course.lessons.order_by('order').first()}", label
+    assert label == f"Order, {classroom.course.lessons.order_by('order').first()}", label
     assert not found, "\n".join(found)
     assert not page.problems, "\n".join(page.problems)
 
