@@ -15,12 +15,17 @@ pytestmark = pytest.mark.django_db
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 
 
-def script_sources(response) -> list[str]:
+def directives(response) -> dict[str, list[str]]:
+    """Return the response's Content-Security-Policy as {directive: sources}."""
     policy = response["Content-Security-Policy"]
-    directives = dict(
-        (part.strip().split(" ", 1) + [""])[:2] for part in policy.split(";") if part.strip()
-    )
-    return directives["script-src"].split()
+    return {
+        name: sources
+        for name, *sources in (part.split() for part in policy.split(";") if part.strip())
+    }
+
+
+def script_sources(response) -> list[str]:
+    return directives(response)["script-src"]
 
 
 @pytest.mark.parametrize("where", ["home", "lesson", "exercise", "admin", "admin-login", "api"])
@@ -39,6 +44,25 @@ def test_every_page_sends_a_csp_that_allows_only_our_own_script_files(client, al
     policy = response["Content-Security-Policy"]
     assert "unsafe-eval" not in policy
     assert "object-src 'none'" in policy and "frame-ancestors 'none'" in policy
+
+
+@pytest.mark.parametrize("where", ["index", "changelist", "change"])
+def test_signed_in_staff_get_admin_pages_with_no_inline_script_and_no_framing(
+    instructor_client, small, where
+):
+    url = {
+        "index": "/admin/",
+        "changelist": "/admin/courses/lesson/",
+        "change": f"/admin/exercises/exercise/{small.exercise.pk}/change/",
+    }[where]
+    response = instructor_client.get(url)
+    assert response.status_code == 200, "the page itself, not the redirect to the login"
+    assert "Content-Security-Policy" in response
+    policy = directives(response)
+    assert "'unsafe-inline'" not in policy["script-src"]
+    assert policy["script-src"] == ["'self'"]
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert response["X-Frame-Options"] == "DENY"
 
 
 def test_no_template_has_an_inline_script_or_event_handler():

@@ -4,6 +4,8 @@
 // - Inputs in table cells (tabular inlines, list_editable changelists) have their column's
 //   header as the only visible label: each gets an aria-label "<header>, <row>" unless it
 //   already has a name.
+// - Django's split date/time widget (AdminSplitDateTime) writes "Date:" and "Time:" as plain
+//   text, and its field's <label> has no `for`: each input gets "<field>, date" or ", time".
 // - django-ace's full-screen toggle is an empty link: it gets a name and a title.
 (function () {
   "use strict";
@@ -58,6 +60,28 @@
     return name || "row " + number;
   }
 
+  // "date" or "time" for an input of a split date/time widget (the text just before it), else "".
+  function splitPart(control) {
+    var before = control.previousSibling;
+    if (!control.closest("p.datetime") || !before || before.nodeType !== Node.TEXT_NODE) {
+      return "";
+    }
+    return before.textContent.replace(/[\s:]+/g, " ").trim().toLowerCase();
+  }
+
+  function nameSplitDateTimes(root) {
+    root.querySelectorAll("p.datetime input:not([type=hidden])").forEach(function (input) {
+      var field = input.closest(".flex-container");
+      var label = field ? text(field.querySelector("label")).replace(/:$/, "") : "";
+      var part = splitPart(input);
+      // In a table cell the column names the field (nameTableControls).
+      if (hasName(input) || !label || !part || input.closest("table")) {
+        return;
+      }
+      input.setAttribute("aria-label", label + ", " + part);
+    });
+  }
+
   function nameTableControls(root) {
     var controls = root.querySelectorAll(
       "table td input:not([type=hidden]), table td select, table td textarea"
@@ -70,7 +94,10 @@
       var row = control.closest("tr");
       var header = columnHeader(cell) || control.name;
       var number = row && row.parentNode ? Array.prototype.indexOf.call(row.parentNode.rows, row) + 1 : 0;
-      control.setAttribute("aria-label", header + ", " + rowName(row, number));
+      var part = splitPart(control);
+      control.setAttribute(
+        "aria-label", header + ", " + rowName(row, number) + (part ? ", " + part : "")
+      );
     });
   }
 
@@ -85,6 +112,7 @@
   }
 
   function fix(root) {
+    nameSplitDateTimes(root);
     nameTableControls(root);
     nameEditorToggles(root);
   }
