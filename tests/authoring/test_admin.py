@@ -386,7 +386,8 @@ def test_regrade_selected_shows_progress_until_done(
         assert response.status_code == 302
         progress = instructor_client.get(response["Location"]).content.decode()
         # Only the final submission is regraded; its task runs once the request commits.
-        assert 'id="regrade-queued">1<' in progress and 'http-equiv="refresh"' in progress
+        assert 'id="regrade-queued">1<' in progress and 'data-regrade-running="1"' in progress
+        assert "regrade-progress.js" in progress and 'http-equiv="refresh"' not in progress
     done.refresh_from_db()
     assert done.status == Submission.Status.PASSED and done.score == 1.0
     progress = instructor_client.get(response["Location"]).content.decode()
