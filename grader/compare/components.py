@@ -73,7 +73,6 @@ def compare_output(
     returns: Sequence[str] = (),
     tolerances: Tolerances = Tolerances(),
     visible: bool = False,
-    time_major: Sequence[str] | None = None,
 ) -> list[ComponentResult]:
     """Compare a whole returned value component by component, in the reference's order."""
     components = split_components(expected, returns)
@@ -102,7 +101,6 @@ def compare_output(
             name,
             tolerances=tolerances,
             visible=visible,
-            time_major=time_major,
         )
         results.append(ComponentResult(name, message is None, message or ""))
     return results
@@ -115,7 +113,6 @@ def compare_value(
     *,
     tolerances: Tolerances = Tolerances(),
     visible: bool = False,
-    time_major: Sequence[str] | None = None,
 ) -> str | None:
     """Return None when `actual` matches `expected`, else one sentence naming the first difference.
 
@@ -126,7 +123,7 @@ def compare_value(
     code chose. An unexpected value fails with a sentence; it never raises.
     """
     try:
-        mismatch = _compare(actual, expected, name, tolerances, visible, time_major)
+        mismatch = _compare(actual, expected, name, tolerances, visible)
     except Exception:
         return unreadable_sentence(name, visible)
     if mismatch is None:
@@ -142,18 +139,17 @@ def _compare(
     name: str,
     tolerances: Tolerances,
     visible: bool,
-    time_major: Sequence[str] | None,
 ) -> Mismatch | None:
     if expected is None:
         if actual is None:
             return None
         return Mismatch("structure", f"`{name}` should be None; got {describe(actual)}.")
     if isinstance(expected, dict):
-        return _compare_dict(actual, expected, name, tolerances, visible, time_major)
+        return _compare_dict(actual, expected, name, tolerances, visible)
     if is_sequence_output(expected):
-        return _compare_sequence(actual, expected, name, tolerances, visible, time_major)
+        return _compare_sequence(actual, expected, name, tolerances, visible)
     if is_numeric(expected):
-        return _compare_numeric(actual, expected, name, tolerances, visible, time_major)
+        return _compare_numeric(actual, expected, name, tolerances, visible)
     if type(actual) is type(expected) and actual == expected:
         return None
     return Mismatch("values", f"`{name}` is {actual!r}; expected {expected!r}.")
@@ -203,15 +199,12 @@ def _compare_dict(
     name: str,
     tolerances: Tolerances,
     visible: bool,
-    time_major: Sequence[str] | None,
 ) -> Mismatch | None:
     problem = _dict_keys_problem(actual, expected, name)
     if problem is not None:
         return problem
     for key, expected_item in expected.items():
-        message = _compare(
-            actual[key], expected_item, item_name(name, key), tolerances, visible, time_major
-        )
+        message = _compare(actual[key], expected_item, item_name(name, key), tolerances, visible)
         if message is not None:
             return message
     return None
@@ -223,7 +216,6 @@ def _compare_sequence(
     name: str,
     tolerances: Tolerances,
     visible: bool,
-    time_major: Sequence[str] | None,
 ) -> Mismatch | None:
     if not isinstance(actual, (tuple, list)):
         return Mismatch(
@@ -235,9 +227,7 @@ def _compare_sequence(
             "structure", f"`{name}` should hold {len(expected)} values; got {len(actual)}."
         )
     for index, (actual_item, expected_item) in enumerate(zip(actual, expected, strict=True)):
-        message = _compare(
-            actual_item, expected_item, f"{name}[{index}]", tolerances, visible, time_major
-        )
+        message = _compare(actual_item, expected_item, f"{name}[{index}]", tolerances, visible)
         if message is not None:
             return message
     return None
@@ -278,7 +268,6 @@ def _compare_numeric(
     name: str,
     tolerances: Tolerances,
     visible: bool,
-    time_major: Sequence[str] | None,
 ) -> Mismatch | None:
     expected = np.asarray(expected_value)
     learner, problem = _learner_array(actual, expected, name)
@@ -312,5 +301,5 @@ def _compare_numeric(
         close = isclose(learner, expected, tolerances, equal_nan=False)
         if close.all():
             return None
-        mismatch = value_message(learner, expected, ~close, name, time_major)
+        mismatch = value_message(learner, expected, ~close, name)
         return Mismatch(mismatch.kind, mismatch + precision_note(learner, expected, name))

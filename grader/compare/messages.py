@@ -94,9 +94,8 @@ def format_shape(shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def _is_time_major(name: str, time_major: Sequence[str] | None) -> bool:
-    if time_major is not None:
-        return name in time_major
+def _is_time_major(name: str) -> bool:
+    """Whether a component named like `hs` or `ys` holds one row per time step."""
     return bool(_SEQUENCE_NAME.match(name))
 
 
@@ -129,7 +128,6 @@ def value_message(
     expected: np.ndarray,
     wrong: np.ndarray,
     name: str,
-    time_major: Sequence[str] | None,
 ) -> Mismatch:
     blown_up = wrong & ~np.isfinite(learner) & np.isfinite(expected)
     if expected.ndim == 0:
@@ -140,7 +138,7 @@ def value_message(
         return Mismatch(
             "values", f"`{name}` is {_value(learner.item())}; expected {_value(expected.item())}."
         )
-    if _is_time_major(name, time_major) and expected.ndim in (1, 2):
+    if _is_time_major(name) and expected.ndim in (1, 2):
         step = int(np.argmax(wrong.reshape(wrong.shape[0], -1).any(axis=1)))
         location = f"{name}[{step}]"
         if blown_up[step].any():

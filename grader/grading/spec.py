@@ -1,7 +1,8 @@
 """What grading works on and what it returns: the exercise spec, cases, tests and verdicts.
 
 Plain Python: no Django. The defaults below are the only place an exercise's tolerances and
-limits default from (the model, the course-folder reader and the spec all use them).
+limits default from (the model, the course-folder reader and the spec all use them); their
+numbers are those of `Tolerances` and `Limits`, written once there.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from functools import cached_property
 from typing import Any, Literal
 
 from grader.compare import ComponentResult, Tolerances
+from grader.sandbox.results import Limits
 
 Status = Literal["passed", "failed", "error"]
 
-DEFAULT_RTOL = 1e-5
-DEFAULT_ATOL = 1e-8
-DEFAULT_TIME_LIMIT_MS = 2000
-DEFAULT_MEMORY_MB = 512
+DEFAULT_RTOL = Tolerances.rtol
+DEFAULT_ATOL = Tolerances.atol
+DEFAULT_TIME_LIMIT_MS = round(Limits.time_limit_s * 1000)
+DEFAULT_MEMORY_MB = Limits.memory_mb
 
 
 class ExerciseBroken(Exception):

@@ -70,15 +70,6 @@ def test_time_major_difference_at_first_step_says_so():
     assert message.startswith("`hs[0]` differs") and "first step" in message
 
 
-def test_declared_time_major_names_override_the_naming_heuristic():
-    wrong = HS.copy()
-    wrong[1, 2] += 0.25
-    message = compare_value(wrong, HS, "hidden", time_major=["hidden"], visible=True)
-    assert message.startswith("`hidden[1]` differs")
-    message = compare_value(wrong, HS, "hs", time_major=[], visible=True)
-    assert "first differing entry is `hs[1, 2]`" in message
-
-
 def test_other_arrays_report_first_index_and_max_error():
     expected = np.arange(6.0).reshape(2, 3)
     wrong = expected.copy()
