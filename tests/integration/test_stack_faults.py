@@ -287,6 +287,14 @@ def test_killed_worker_and_redis_are_restarted_the_site_answers_and_nothing_is_l
         watcher.start()
         ids = kill_during_burst(stack, token, "worker (live)", 90)
         ids += kill_during_burst(stack, token, "redis", 90)
+        for name in ("worker (bulk)", "beat (sweeper)"):
+            (victim,) = started_pids(stack.log, name)[-1:]
+            os.kill(victim, signal.SIGKILL)
+            wait_for(
+                lambda name=name, victim=victim: started_pids(stack.log, name)[-1] != victim,
+                30,
+                f"{name} restarted",
+            )
         assert stack.proc.poll() is None, "the stack stopped"
         watcher.halt.set()
         watcher.join()
@@ -298,7 +306,7 @@ def test_killed_worker_and_redis_are_restarted_the_site_answers_and_nothing_is_l
     assert stack.proc.returncode == 0, log[-3000:]
     assert not watcher.failures, f"the home page failed: {watcher.failures[:10]}"
     assert watcher.answers[200] > 20
-    for name in ("worker (live)", "redis"):
+    for name in ("worker (live)", "redis", "worker (bulk)", "beat (sweeper)"):
         assert f"{name} exited with status -9; restarting it" in log
     assert log.count("sweeping submissions in flight after") >= 2
 
