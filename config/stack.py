@@ -35,6 +35,9 @@ WEB_WORKERS = int(os.environ.get("WEB_WORKERS", "2"))
 WEB_THREADS = int(os.environ.get("WEB_THREADS", "4"))
 # A program that keeps crashing is restarted at most this often.
 RESTART_BACKOFF_MAX_S = 10.0
+# A program that ran this long before dying is restarted at once again: its earlier crashes
+# were another incident, not a crash loop.
+STABLE_AFTER_S = 60.0
 
 
 def celery_worker_argv(
@@ -121,6 +124,7 @@ class Service:
     proc: subprocess.Popen | None = None
     restarts: int = 0
     next_start: float = 0.0
+    started_at: float = 0.0
 
 
 @dataclass
@@ -151,6 +155,7 @@ class Stack:
             service.argv, cwd=BASE_DIR, env=self.env, preexec_fn=die_with_parent,
             process_group=0,
         )  # fmt: skip
+        service.started_at = time.monotonic()
         print(f"  started {service.name} (pid {service.proc.pid})", flush=True)
         if service.ready:
             service.ready(service.proc)
@@ -218,6 +223,8 @@ class Stack:
             now = time.monotonic()
             for service in self.services:
                 if service.proc is not None and service.proc.poll() is not None:
+                    if now - service.started_at >= STABLE_AFTER_S:
+                        service.restarts = 0
                     delay = min(RESTART_BACKOFF_MAX_S, 0.5 * 2**service.restarts)
                     print(
                         f"{service.name} exited with status {service.proc.returncode}; "
