@@ -29,7 +29,9 @@ FORBIDDEN_ELEMENTS = {"script", "foreignobject", "iframe", "object", "embed", "s
 HREF_ATTRIBUTES = {"href", "{http://www.w3.org/1999/xlink}href"}
 SERVE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox"
+    ),
     "Cache-Control": "public, max-age=300",
 }
 

@@ -73,6 +73,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost with SecurityMiddleware, so that every answer gets the CSP and X-Frame-Options:
+    # static files (WhiteNoise answers early) and errors raised by a middleware (a Host not in
+    # ALLOWED_HOSTS) too.
+    "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Before sessions and auth: an unchanged submission's poll is answered from Redis alone.
     "exercises.live_status.LiveStatusMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -81,10 +86,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
     # CSP: pages of a session begun by an LMS launch may be framed by that LMS (frame-ancestors
-    # from its registration). After the two above, so its exemption reaches them.
+    # from its registration). Inside the CSP and X-Frame-Options middleware, so its exemption
+    # reaches them.
     "lti.framing.LaunchedSessionFramingMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
