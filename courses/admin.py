@@ -475,10 +475,13 @@ class QuestionAdmin(CourseScopedAdmin):
         for number, what in ((question_id, "question"), (asked_index, "sample variant")):
             if number is None:
                 return JsonResponse({"error": f"The {what} must be given as a whole number."})
-        question = Question.objects.filter(pk=question_id).first()
+        # Only a question of a course one teaches: its answers are not another course's to read.
+        # An unknown id and another course's read the same.
+        question = self.get_queryset(request).filter(pk=question_id).first()
         if question is None:
-            return JsonResponse({"error": "Save the question first: the workers then compute "
-                                 "its variants, and the preview shows them."})  # fmt: skip
+            return JsonResponse({"error": "No question of a course you teach has this id: save "
+                                 "the question first, then the workers compute its variants."},
+                                status=404)  # fmt: skip
         state = pool_state(question)
         if state == PoolState.FAILED:
             return JsonResponse({"error": f"The variants could not be computed: "
