@@ -5,12 +5,16 @@ the admin's previews, not its unpublished lessons or exercises on the learner pa
 import pytest
 from django.test import Client
 
+from courses.models import Enrollment
+from exercises.models import Submission
+from exercises.services import create_api_token
 from tests.factories import (
     make_course,
     make_exercise,
     make_lesson,
     make_numeric_question,
     make_staff,
+    make_user,
 )
 
 pytestmark = pytest.mark.django_db
@@ -48,3 +52,43 @@ def test_the_numeric_preview_of_another_courses_question_is_not_found(small, dra
     # Their own course's question still previews.
     status, response = preview(teacher, small.numeric)
     assert status == 200 and response.json()["count"] > 0
+
+
+def draft_urls(draft) -> list[str]:
+    return [
+        draft["course"].get_absolute_url(),
+        draft["lesson"].get_absolute_url(),
+        draft["exercise"].get_absolute_url(),
+    ]
+
+
+@pytest.mark.parametrize("role", [Enrollment.Role.INSTRUCTOR, Enrollment.Role.TA])
+def test_staff_of_another_course_do_not_see_an_unpublished_course(small, draft, role):
+    other = signed_in(make_staff(small.course, role=role))
+    for url in draft_urls(draft):
+        assert other.get(url).status_code == 404, url
+    assert "draft-course" not in other.get("/").content.decode()
+    own = signed_in(make_staff(draft["course"], role=role))
+    for url in draft_urls(draft):
+        assert own.get(url).status_code == 200, url
+
+
+def test_staff_of_another_course_cannot_submit_to_its_unpublished_exercise(small, draft):
+    staff = make_staff(small.course)
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(user=staff)}")
+    url = f"/api/exercises/{draft['exercise'].slug}/submissions"
+    response = api.post(url, {"code": "x = 1"}, content_type="application/json")
+    assert response.status_code == 404
+    page = signed_in(staff).post(draft["exercise"].get_absolute_url(), {"code": "x = 1"})
+    assert page.status_code == 404
+    assert not Submission.objects.exists()
+    # Who teaches it may try it out before publishing.
+    teacher = make_staff(draft["course"])
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(user=teacher)}")
+    assert api.post(url, {"code": "x = 1"}, content_type="application/json").status_code == 202
+
+
+def test_a_superuser_sees_every_course(draft):
+    admin = signed_in(make_user("root", is_staff=True, is_superuser=True))
+    for url in draft_urls(draft):
+        assert admin.get(url).status_code == 200, url
