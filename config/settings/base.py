@@ -259,6 +259,12 @@ AXES_VERBOSE = False
 # The client is REMOTE_ADDR, or behind a TLS proxy the address that proxy appended.
 AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_ip"
 SIGNUPS_PER_CLIENT_PER_HOUR = int(os.environ.get("SIGNUPS_PER_CLIENT_PER_HOUR", "5"))
+# What can be guessed or flooded, per hour (accounts.throttle): wrong join codes per learner and
+# per client.
+JOIN_CODE_FAILURES_PER_HOUR = int(os.environ.get("JOIN_CODE_FAILURES_PER_HOUR", "10"))
+JOIN_CODE_FAILURES_PER_CLIENT_PER_HOUR = int(
+    os.environ.get("JOIN_CODE_FAILURES_PER_CLIENT_PER_HOUR", "30")
+)
 
 # Production hardening: on whenever DEBUG is off, each switchable for a plain-HTTP local deploy.
 if not DEBUG:
