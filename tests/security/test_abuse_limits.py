@@ -3,6 +3,7 @@ reset e-mails per address and per client, new API tokens per learner. Each refus
 and when to come back (429 with Retry-After), and reveals nothing about accounts."""
 
 import pytest
+from django.core import mail
 from django.test import Client
 
 from courses.models import Enrollment, Run
@@ -28,9 +29,7 @@ def join(client: Client, small, code: str):
     return client.post(f"/courses/{small.course.slug}/join/", {"code": code})
 
 
-def test_a_learner_guessing_join_codes_is_stopped_even_with_the_right_one(
-    settings, small, spring
-):
+def test_a_learner_guessing_join_codes_is_stopped_even_with_the_right_one(settings, small, spring):
     settings.JOIN_CODE_FAILURES_PER_HOUR = 5
     learner = make_user("guesser")
     client = signed_in(learner)
@@ -63,4 +62,31 @@ def test_a_right_code_after_a_typo_still_joins(settings, small, spring):
     join(client, small, "rnn-2072")
     assert join(client, small, "RNN-2027").status_code == 302
     assert Enrollment.objects.filter(user=learner, run=spring).exists()
+
+
+def reset(address: str, email: str):
+    return Client(REMOTE_ADDR=address).post("/accounts/password_reset/", {"email": email})
+
+
+def test_password_reset_mails_to_one_address_are_limited(settings):
+    settings.PASSWORD_RESETS_PER_ADDRESS_PER_HOUR = 2
+    make_user("ada", email="ada@example.org")
+    answers = [reset(f"10.1.0.{n}", "Ada@Example.org").status_code for n in range(6)]
+    assert len(mail.outbox) == 2
+    # Every answer reads the same: whether the address has an account is not told.
+    assert answers == [302] * 6
+
+
+def test_one_client_asking_for_many_resets_is_refused(settings):
+    settings.PASSWORD_RESETS_PER_CLIENT_PER_HOUR = 3
+    for n in range(3):
+        make_user(f"user{n}", email=f"user{n}@example.org")
+        assert reset("10.1.1.1", f"user{n}@example.org").status_code == 302
+    make_user("victim", email="victim@example.org")
+    refused = reset("10.1.1.1", "victim@example.org")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert "Too many password reset" in refused.content.decode()
+    assert len(mail.outbox) == 3
+    # Nor does the refusal depend on whether the address has an account.
+    assert reset("10.1.1.1", "nobody@example.org").status_code == 429
 
