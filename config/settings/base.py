@@ -260,7 +260,7 @@ AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_ip"
 SIGNUPS_PER_CLIENT_PER_HOUR = int(os.environ.get("SIGNUPS_PER_CLIENT_PER_HOUR", "5"))
 # What can be guessed or flooded, per hour (accounts.throttle): wrong join codes per learner and
-# per client; password reset mails per e-mail address and per client.
+# per client; password reset mails per e-mail address and per client; new API tokens per learner.
 JOIN_CODE_FAILURES_PER_HOUR = int(os.environ.get("JOIN_CODE_FAILURES_PER_HOUR", "10"))
 JOIN_CODE_FAILURES_PER_CLIENT_PER_HOUR = int(
     os.environ.get("JOIN_CODE_FAILURES_PER_CLIENT_PER_HOUR", "30")
@@ -271,6 +271,7 @@ PASSWORD_RESETS_PER_ADDRESS_PER_HOUR = int(
 PASSWORD_RESETS_PER_CLIENT_PER_HOUR = int(
     os.environ.get("PASSWORD_RESETS_PER_CLIENT_PER_HOUR", "10")
 )
+API_TOKENS_PER_HOUR = int(os.environ.get("API_TOKENS_PER_HOUR", "10"))
 
 # Production hardening: on whenever DEBUG is off, each switchable for a plain-HTTP local deploy.
 if not DEBUG:

@@ -7,6 +7,7 @@ from django.core import mail
 from django.test import Client
 
 from courses.models import Enrollment, Run
+from exercises.models import ApiToken
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +91,20 @@ def test_one_client_asking_for_many_resets_is_refused(settings):
     # Nor does the refusal depend on whether the address has an account.
     assert reset("10.1.1.1", "nobody@example.org").status_code == 429
 
+
+def test_new_api_tokens_are_limited_per_learner(settings):
+    settings.API_TOKENS_PER_HOUR = 3
+    learner = make_user("scripter")
+    client = signed_in(learner)
+    hashes = set()
+    for _ in range(3):
+        assert client.post("/account/api-token/").status_code == 200
+        hashes.add(ApiToken.objects.get(user=learner).key_hash)
+    assert len(hashes) == 3
+    refused = client.post("/account/api-token/")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert "Too many new tokens" in refused.content.decode()
+    assert ApiToken.objects.get(user=learner).key_hash in hashes  # the last one still works
+    # Revoking is always possible.
+    assert client.post("/account/api-token/", {"action": "revoke"}).status_code == 200
+    assert not ApiToken.objects.filter(user=learner).exists()
