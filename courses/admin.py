@@ -510,7 +510,7 @@ class QuestionAdmin(CourseScopedAdmin):
         return JsonResponse(data)
 
 
-figures.register_admin(admin.site)
+figures.register_admin(admin.site, CourseScopedAdmin)
 
 
 from courses import admin_runs  # noqa: E402,F401  (registers runs, enrollments and learners' answers)

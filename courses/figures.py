@@ -137,11 +137,11 @@ class FigureForm(forms.ModelForm):
         return svg
 
 
-def register_admin(site: Any) -> None:
-    """Let staff edit figures in the admin (`site` is an AdminSite), with the import's checks."""
-    from django.contrib import admin
+def register_admin(site: Any, base: type) -> None:
+    """Let staff edit figures in the admin (`site` is an AdminSite), with the import's checks;
+    `base` is the ModelAdmin that scopes them to the courses one teaches."""
 
-    class FigureAdmin(admin.ModelAdmin):
+    class FigureAdmin(base):
         form = FigureForm
         list_display = ["name", "course", "updated_at"]
         list_filter = ["course"]

@@ -92,3 +92,24 @@ def test_a_superuser_sees_every_course(draft):
     admin = signed_in(make_user("root", is_staff=True, is_superuser=True))
     for url in draft_urls(draft):
         assert admin.get(url).status_code == 200, url
+
+
+def test_figures_in_the_admin_are_scoped_to_the_courses_one_teaches(small, draft):
+    from django.contrib.auth.models import Permission
+
+    from courses.figures import Figure
+
+    svg = '<svg xmlns="http://www.w3.org/2000/svg"/>'
+    mine = Figure.objects.create(course=small.course, name="mine.svg", svg=svg)
+    theirs = Figure.objects.create(course=draft["course"], name="theirs.svg", svg=svg)
+    teacher = make_staff(small.course)
+    # Even with the figure permissions a superuser might grant.
+    teacher.user_permissions.add(*Permission.objects.filter(codename__endswith="_figure"))
+    client = signed_in(teacher)
+    listing = client.get("/admin/courses/figure/").content.decode()
+    assert "mine.svg" in listing and "theirs.svg" not in listing
+    for page in ("change", "delete"):
+        assert client.get(f"/admin/courses/figure/{theirs.pk}/{page}/").status_code == 404
+    assert client.get(f"/admin/courses/figure/{mine.pk}/change/").status_code == 200
+    add = client.get("/admin/courses/figure/add/").content.decode()
+    assert small.course.title in add and draft["course"].title not in add
