@@ -62,3 +62,17 @@ def test_the_lti_new_tab_pass_lands_on_its_item():
     token = issue_new_tab_pass(user_id=user.pk, landing="/courses/x/", registration_id=1)
     response = Client().get(f"/lti/continue/{token}/")
     assert response.status_code == 302 and response["Location"] == "/courses/x/"
+
+
+def test_a_password_reset_link_names_only_an_allowed_host():
+    from django.core import mail
+
+    make_user("alice", email="alice@example.org")
+    refused = Client().post("/accounts/password_reset/", {"email": "alice@example.org"},
+                            HTTP_HOST="evil.example")  # fmt: skip
+    assert refused.status_code == 400 and not mail.outbox
+    sent = Client().post("/accounts/password_reset/", {"email": "alice@example.org"},
+                         HTTP_X_FORWARDED_HOST="evil.example")  # fmt: skip
+    assert sent.status_code == 302 and len(mail.outbox) == 1
+    body = mail.outbox[0].body
+    assert "evil.example" not in body and "http://testserver/accounts/reset/" in body

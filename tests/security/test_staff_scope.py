@@ -113,3 +113,23 @@ def test_figures_in_the_admin_are_scoped_to_the_courses_one_teaches(small, draft
     assert client.get(f"/admin/courses/figure/{mine.pk}/change/").status_code == 200
     add = client.get("/admin/courses/figure/add/").content.decode()
     assert small.course.title in add and draft["course"].title not in add
+
+
+def test_a_learner_reaches_nothing_of_an_unpublished_course_by_id_or_slug(draft, learner):
+    from courses.figures import Figure
+
+    Figure.objects.create(course=draft["course"], name="f.svg",
+                          svg='<svg xmlns="http://www.w3.org/2000/svg"/>')  # fmt: skip
+    client = signed_in(learner)
+    lesson = draft["lesson"].get_absolute_url()
+    gets = [*draft_urls(draft), f"{lesson}figures/f.svg"]
+    posts = [f"{lesson}read/", f"/questions/{draft['numeric'].pk}/answer/",
+             draft["exercise"].get_absolute_url(), f"/courses/{draft['course'].slug}/join/"]  # fmt: skip
+    for url in gets:
+        assert client.get(url).status_code == 404, url
+    for url in posts:
+        assert client.post(url, {"answer": "1", "code": "x = 1"}).status_code == 404, url
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(user=learner)}")
+    url = f"/api/exercises/{draft['exercise'].slug}/submissions"
+    assert api.post(url, {"code": "x"}, content_type="application/json").status_code == 404
+    assert not Submission.objects.exists()
