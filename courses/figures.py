@@ -141,9 +141,23 @@ def register_admin(site: Any, base: type) -> None:
     """Let staff edit figures in the admin (`site` is an AdminSite), with the import's checks;
     `base` is the ModelAdmin that scopes them to the courses one teaches."""
 
+    from django.contrib.admin import ModelAdmin
+
     class FigureAdmin(base):
         form = FigureForm
         list_display = ["name", "course", "updated_at"]
         list_filter = ["course"]
+
+        # Figures are for whoever holds the figure permissions (the Instructors group does
+        # not): teaching a course is not enough to see its figures here, unlike other content.
+        def has_module_permission(self, request: Any) -> bool:
+            return ModelAdmin.has_module_permission(
+                self, request
+            ) and super().has_module_permission(request)
+
+        def has_view_permission(self, request: Any, obj: Any = None) -> bool:
+            return ModelAdmin.has_view_permission(
+                self, request, obj
+            ) and super().has_view_permission(request, obj)
 
     site.register(Figure, FigureAdmin)
