@@ -133,3 +133,38 @@ def test_a_learner_reaches_nothing_of_an_unpublished_course_by_id_or_slug(draft,
     url = f"/api/exercises/{draft['exercise'].slug}/submissions"
     assert api.post(url, {"code": "x"}, content_type="application/json").status_code == 404
     assert not Submission.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "changelist",
+    [
+        "courses/lesson", "courses/question", "courses/run", "courses/questionattempt",
+        "courses/figure", "exercises/exercise", "exercises/knownmistake", "exercises/itempolicy",
+        "exercises/submission", "exercises/gradeoverride",
+    ],
+)  # fmt: skip
+def test_the_admin_lists_filter_by_nothing_of_another_course(small, draft, changelist):
+    from django.contrib.auth.models import Permission
+
+    from courses.models import QuestionAttempt, Run
+
+    run = Run.objects.create(course=draft["course"], slug="spring", title="Hidden Run Title")
+    QuestionAttempt.objects.create(user=make_user("bob"), question=draft["numeric"], run=run)
+    Submission.objects.create(user=make_user("carol"), exercise=draft["exercise"], run=run)
+    teacher = make_staff(small.course)
+    teacher.user_permissions.add(*Permission.objects.filter(codename__endswith="_figure"))
+    response = signed_in(teacher).get(f"/admin/{changelist}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for secret in (draft["course"].title, draft["lesson"].title, run.title, "draft-exercise"):
+        assert secret not in html, secret
+
+
+def test_a_known_mistake_is_added_on_its_exercise_page_only(small):
+    teacher = signed_in(make_staff(small.course))
+    assert teacher.get("/admin/exercises/knownmistake/add/").status_code == 403
+    response = teacher.post("/admin/exercises/knownmistake/add/", {
+        "order": 0, "slug": "x", "title": "t", "message": "m", "code": "x = 1",
+        "variants-TOTAL_FORMS": 0, "variants-INITIAL_FORMS": 0,
+    })  # fmt: skip
+    assert response.status_code == 403
