@@ -168,3 +168,32 @@ def test_a_known_mistake_is_added_on_its_exercise_page_only(small):
         "variants-TOTAL_FORMS": 0, "variants-INITIAL_FORMS": 0,
     })  # fmt: skip
     assert response.status_code == 403
+
+
+def test_staff_cannot_reach_accounts_or_groups_nor_raise_their_own_rights(small):
+    teacher = make_staff(small.course)
+    client = signed_in(teacher)
+    for url in ("/admin/auth/user/", "/admin/auth/group/", "/admin/auth/user/add/",
+                f"/admin/auth/user/{teacher.pk}/change/", "/admin/auth/group/add/",
+                "/admin/axes/accessattempt/", "/admin/lti_tool/ltiregistration/"):  # fmt: skip
+        assert client.get(url).status_code == 403, url
+    response = client.post(f"/admin/auth/user/{teacher.pk}/change/", {
+        "username": teacher.username, "is_staff": "on", "is_superuser": "on", "is_active": "on",
+        "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00",
+    })  # fmt: skip
+    assert response.status_code == 403
+    teacher.refresh_from_db()
+    assert not teacher.is_superuser and not teacher.user_permissions.exists()
+
+
+def test_signing_up_sets_no_flag_beyond_the_form():
+    response = Client().post("/accounts/signup/", {
+        "username": "climber", "password1": "xX9-long-pass-word", "password2": "xX9-long-pass-word",
+        "is_staff": "on", "is_superuser": "on", "groups": "1", "user_permissions": "1",
+    })  # fmt: skip
+    assert response.status_code == 302
+    from django.contrib.auth.models import User
+
+    user = User.objects.get(username="climber")
+    assert not (user.is_staff or user.is_superuser or user.groups.exists())
+    assert not user.user_permissions.exists()
