@@ -126,6 +126,7 @@ def continue_in_new_tab(request: HttpRequest, token: str) -> HttpResponse:
             request,
             "This link was already used or has expired. Open the item from your LMS again.",
         )
+    request.session.flush()  # as for the launch itself: nothing of an earlier session is kept
     sign_in(request, user, backend="django.contrib.auth.backends.ModelBackend")
     request.session[FRAMED_BY_SESSION_KEY] = grant["registration_id"]
     return redirect(own_path(grant["landing"]))

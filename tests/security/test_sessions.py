@@ -60,6 +60,18 @@ def test_an_lms_launch_gives_a_new_session_and_drops_what_was_in_it(lms, small):
     assert "planted" not in lms.client.session
 
 
+def test_the_lms_new_tab_pass_gives_a_new_session_key():
+    from lti.framing import issue_new_tab_pass
+
+    user = make_user("lms-learner")
+    token = issue_new_tab_pass(user_id=user.pk, landing="/", registration_id=1)
+    client = Client()
+    planted = planted_session(client)
+    assert client.get(f"/lti/continue/{token}/").status_code == 302
+    assert client.session.session_key != planted and "planted" not in client.session
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
 def test_changing_the_password_ends_the_other_sessions_only():
     make_user("alice")
     here, elsewhere = Client(), Client()
