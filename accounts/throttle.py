@@ -1,4 +1,5 @@
-"""Who the client is, and how many accounts one client may create in an hour."""
+"""Who the client is, how many accounts one client may create in an hour, and how often an
+account, a client or an e-mail address may try something that can be guessed or flooded."""
 
 from __future__ import annotations
 
@@ -61,3 +62,31 @@ def lockout_response(
     if cool_off:
         response["Retry-After"] = str(int(cool_off.total_seconds()))
     return response
+
+
+def _hourly_usage(request: HttpRequest, group: str, key: str, per_hour: int, count: bool):
+    # django-ratelimit's fixed-window counter in the default (shared) cache.
+    return get_usage(
+        request,
+        group=group,
+        key=lambda _group, _request: key,
+        rate=f"{per_hour}/h",
+        increment=count,
+    )
+
+
+def retry_after(request: HttpRequest, group: str, limits: dict[str, int]) -> int | None:
+    """Return the seconds to wait if any key of `limits` ({key: tries per hour}) used up its
+    tries of `group` in its current hour, else None."""
+    waits = []
+    for key, per_hour in limits.items():
+        usage = _hourly_usage(request, group, key, per_hour, count=False)
+        if usage is not None and usage["count"] >= usage["limit"]:
+            waits.append(max(1, usage["time_left"]))
+    return max(waits) if waits else None
+
+
+def count_try(request: HttpRequest, group: str, limits: dict[str, int]) -> None:
+    """Count one try of `group` for every key of `limits`."""
+    for key, per_hour in limits.items():
+        _hourly_usage(request, group, key, per_hour, count=True)

@@ -6,7 +6,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import router
 from django.db.models import ProtectedError, RestrictedError
 from django.db.models.deletion import Collector
@@ -156,7 +157,27 @@ class NotFoundOutsideScope:
         return obj
 
 
-class CourseScopedAdmin(NotFoundOutsideScope, KeepLearnerWorkAdmin):
+class FiltersOnlyInScope:
+    """Mixin for a scoped ModelAdmin: a list filter on a relation offers only the related rows
+    of the listed ones, never every course, lesson, run or exercise by its title."""
+
+    def get_list_filter(self, request: HttpRequest):
+        scoped = []
+        for list_filter in super().get_list_filter(request):  # type: ignore[misc]
+            if isinstance(list_filter, str) and is_relation_path(self.model, list_filter):
+                list_filter = (list_filter, admin.RelatedOnlyFieldListFilter)
+            scoped.append(list_filter)
+        return scoped
+
+
+def is_relation_path(model: Any, path: str) -> bool:
+    try:
+        return get_fields_from_path(model, path)[-1].is_relation
+    except (FieldDoesNotExist, NotRelationField):
+        return False
+
+
+class CourseScopedAdmin(NotFoundOutsideScope, FiltersOnlyInScope, KeepLearnerWorkAdmin):
     """Content of the courses one teaches: instructors change it, TAs only read it.
 
     `course_field` is the lookup from the model to its Course ("" for Course itself). Other
@@ -216,7 +237,7 @@ class CourseScopedAdmin(NotFoundOutsideScope, KeepLearnerWorkAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class LearnerWorkAdmin(NotFoundOutsideScope, admin.ModelAdmin):
+class LearnerWorkAdmin(NotFoundOutsideScope, FiltersOnlyInScope, admin.ModelAdmin):
     """Learners' work (answers, submissions) in the runs one teaches, for reading only.
 
     The model has a `run`; other runs' rows are not listed and their pages answer 404.
@@ -475,10 +496,13 @@ class QuestionAdmin(CourseScopedAdmin):
         for number, what in ((question_id, "question"), (asked_index, "sample variant")):
             if number is None:
                 return JsonResponse({"error": f"The {what} must be given as a whole number."})
-        question = Question.objects.filter(pk=question_id).first()
+        # Only a question of a course one teaches: its answers are not another course's to read.
+        # An unknown id and another course's read the same.
+        question = self.get_queryset(request).filter(pk=question_id).first()
         if question is None:
-            return JsonResponse({"error": "Save the question first: the workers then compute "
-                                 "its variants, and the preview shows them."})  # fmt: skip
+            return JsonResponse({"error": "No question of a course you teach has this id: save "
+                                 "the question first, then the workers compute its variants."},
+                                status=404)  # fmt: skip
         state = pool_state(question)
         if state == PoolState.FAILED:
             return JsonResponse({"error": f"The variants could not be computed: "
@@ -507,7 +531,7 @@ class QuestionAdmin(CourseScopedAdmin):
         return JsonResponse(data)
 
 
-figures.register_admin(admin.site)
+figures.register_admin(admin.site, CourseScopedAdmin)
 
 
 from courses import admin_runs  # noqa: E402,F401  (registers runs, enrollments and learners' answers)

@@ -29,7 +29,9 @@ FORBIDDEN_ELEMENTS = {"script", "foreignobject", "iframe", "object", "embed", "s
 HREF_ATTRIBUTES = {"href", "{http://www.w3.org/1999/xlink}href"}
 SERVE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox"
+    ),
     "Cache-Control": "public, max-age=300",
 }
 
@@ -135,13 +137,27 @@ class FigureForm(forms.ModelForm):
         return svg
 
 
-def register_admin(site: Any) -> None:
-    """Let staff edit figures in the admin (`site` is an AdminSite), with the import's checks."""
-    from django.contrib import admin
+def register_admin(site: Any, base: type) -> None:
+    """Let staff edit figures in the admin (`site` is an AdminSite), with the import's checks;
+    `base` is the ModelAdmin that scopes them to the courses one teaches."""
 
-    class FigureAdmin(admin.ModelAdmin):
+    from django.contrib.admin import ModelAdmin
+
+    class FigureAdmin(base):
         form = FigureForm
         list_display = ["name", "course", "updated_at"]
         list_filter = ["course"]
+
+        # Figures are for whoever holds the figure permissions (the Instructors group does
+        # not): teaching a course is not enough to see its figures here, unlike other content.
+        def has_module_permission(self, request: Any) -> bool:
+            return ModelAdmin.has_module_permission(
+                self, request
+            ) and super().has_module_permission(request)
+
+        def has_view_permission(self, request: Any, obj: Any = None) -> bool:
+            return ModelAdmin.has_view_permission(
+                self, request, obj
+            ) and super().has_view_permission(request, obj)
 
     site.register(Figure, FigureAdmin)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -20,15 +20,19 @@ from .numeric import (
     pool_state,
     worked_solution,
 )
+from .runs import taught_courses
 
 # A numeric question's worked solution shows once it is answered right, or after this many tries.
 SOLUTION_AFTER_TRIES = 3
 
 
 def visible_courses(user: AbstractBaseUser) -> QuerySet[Course]:
-    """Return the courses `user` may read: published ones, or all for staff."""
-    if getattr(user, "is_staff", False):
+    """Return the courses `user` may read: published ones, and the ones they teach."""
+    if getattr(user, "is_superuser", False):
         return Course.objects.all()
+    if getattr(user, "is_staff", False):
+        # Staff alone is no right to another course's drafts: every LMS instructor is staff.
+        return Course.objects.filter(Q(published=True) | Q(id__in=taught_courses(user)))
     return Course.objects.filter(published=True)
 
 

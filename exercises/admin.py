@@ -200,6 +200,10 @@ class KnownMistakeAdmin(CourseScopedAdmin):
     list_filter = ("exercise__lesson__course",)
     search_fields = ("slug", "title", "exercise__slug")
 
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        # A mistake belongs to an exercise: it is added on the exercise's page.
+        return False
+
 
 def render_check_report(exercise: Exercise) -> str:
     """Return the HTML of the reference-check panel of the exercise's change page."""

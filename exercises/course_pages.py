@@ -7,6 +7,7 @@ writes from `courses.services`.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
@@ -14,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.throttle import client_ip, count_try, retry_after
 from courses import runs, selectors, services
 from courses.forms import answer_form, first_error
 from courses.models import Run
@@ -51,21 +53,47 @@ def course(request: HttpRequest, course_slug: str) -> HttpResponse:
     )
 
 
+JOIN_GROUP = "courses.join-code"
+
+
+def _join_code_limits(request: HttpRequest) -> dict[str, int]:
+    return {
+        f"user:{request.user.pk}": settings.JOIN_CODE_FAILURES_PER_HOUR,
+        f"client:{client_ip(request)}": settings.JOIN_CODE_FAILURES_PER_CLIENT_PER_HOUR,
+    }
+
+
 @require_POST
 def join_run(request: HttpRequest, course_slug: str) -> HttpResponse:
-    """Enroll the signed-in learner in a run of the course by its join code (or open run)."""
-    course = selectors.get_course(request.user, course_slug)
+    """Enroll the signed-in learner in a run of the course by its join code (or open run).
+
+    Wrong codes are counted per learner and per client: past the limit no code is tried, the
+    right one neither, so that codes cannot be guessed.
+    """
+    course_obj = selectors.get_course(request.user, course_slug)
     if not request.user.is_authenticated:
-        return redirect_to_login(course.get_absolute_url())
-    try:
-        enrollment = runs.join_run(
-            user=request.user, course=course, code=request.POST.get("code", "")[:40]
+        return redirect_to_login(course_obj.get_absolute_url())
+    code = request.POST.get("code", "")[:40]
+    wait_s = retry_after(request, JOIN_GROUP, _join_code_limits(request))
+    if wait_s is not None:
+        messages.error(
+            request,
+            f"Too many wrong join codes from you or your network. Please try again in "
+            f"{max(1, round(wait_s / 60))} min, and check the code with your instructor.",
         )
+        response = course(request, course_slug)
+        response.status_code = 429
+        response["Retry-After"] = str(wait_s)
+        return response
+    try:
+        enrollment = runs.join_run(user=request.user, course=course_obj, code=code)
     except ValidationError as exc:
+        if code.strip():
+            count_try(request, JOIN_GROUP, _join_code_limits(request))
         messages.error(request, exc.messages[0])
     else:
         messages.success(request, f"You are in {enrollment.run.title}.")
-    return redirect(course.get_absolute_url())
+    return redirect(course_obj.get_absolute_url())
 
 
 def _lesson_context(request: HttpRequest, lesson, questions) -> dict:

@@ -8,19 +8,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from courses.models import Course, Lesson, LessonRead, Question, QuestionAttempt, Run
-from courses.runs import current_run
+from courses.runs import current_run, taught_courses
 from exercises.models import Exercise, Submission
 
 
 def visible_exercises(user: AbstractBaseUser) -> QuerySet[Exercise]:
-    """Return the exercises `user` may open: published in a readable course, or all for staff."""
+    """Return the exercises `user` may open: published in a published course, and every
+    exercise of the courses they teach."""
     exercises = Exercise.objects.select_related("lesson__course")
-    if getattr(user, "is_staff", False):
+    if getattr(user, "is_superuser", False):
         return exercises
-    return exercises.filter(published=True, lesson__course__published=True)
+    published = Q(published=True, lesson__course__published=True)
+    if getattr(user, "is_staff", False):
+        return exercises.filter(published | Q(lesson__course__in=taught_courses(user)))
+    return exercises.filter(published)
 
 
 def course_outline(user: AbstractBaseUser, course: Course) -> list[Lesson]:

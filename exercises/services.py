@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from courses.runs import current_run
+from courses.runs import can_view_course, current_run
 from exercises import live_status, tasks
 from exercises.models import ApiToken, Exercise, Submission
 from exercises.policies import check_submission
@@ -65,10 +65,10 @@ def validate_code(code: Any) -> str:
 
 
 def exercise_is_open_to(exercise: Exercise, user: AbstractBaseUser) -> bool:
-    """Say whether `user` may submit to `exercise`: published, or the user is staff."""
-    if getattr(user, "is_staff", False):
+    """Say whether `user` may submit to `exercise`: published, or they teach its course."""
+    if exercise.published and exercise.lesson.course.published:
         return True
-    return exercise.published and exercise.lesson.course.published
+    return getattr(user, "is_staff", False) and can_view_course(user, exercise.lesson.course_id)
 
 
 RATE_UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600}

@@ -6,6 +6,7 @@ final, then loads the server-rendered result from `exercise_submission_result`.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
@@ -14,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.throttle import count_try, retry_after
 from courses.runs import current_run
 from exercises.outline import visible_exercises
 from grader.compare import SCALE_ATOL
@@ -29,6 +31,7 @@ from .services import (
 )
 
 HISTORY_LENGTH = 50
+TOKEN_GROUP = "exercises.api-token"
 KINDS = {"run": Submission.Kind.RUN, "submit": Submission.Kind.SUBMIT}
 
 
@@ -166,13 +169,19 @@ def exercise_submission_result(
 @login_required
 @require_http_methods(["GET", "POST"])
 def api_token(request: HttpRequest) -> HttpResponse:
-    """Show whether the learner has an API token; POST makes a new one (shown once) or revokes it."""
+    """Show whether the learner has a token; POST makes a new one (shown once; a few an hour) or
+    revokes it."""
     fresh = None
     revoked = False
+    wait_s = None
+    per_learner = {f"user:{request.user.pk}": settings.API_TOKENS_PER_HOUR}
     if request.method == "POST" and request.POST.get("action") == "revoke":
         revoked = revoke_api_token(user=request.user)
     elif request.method == "POST":
-        fresh = regenerate_api_token(user=request.user)
+        wait_s = retry_after(request, TOKEN_GROUP, per_learner)
+        if wait_s is None:
+            count_try(request, TOKEN_GROUP, per_learner)
+            fresh = regenerate_api_token(user=request.user)
     existing = ApiToken.objects.filter(user=request.user).first()
     response = render(
         request,
@@ -182,8 +191,13 @@ def api_token(request: HttpRequest) -> HttpResponse:
             "revoked": revoked,
             "existing": existing,
             "api_root": request.build_absolute_uri("/api/"),
+            "wait_minutes": max(1, round(wait_s / 60)) if wait_s is not None else None,
+            "per_hour": settings.API_TOKENS_PER_HOUR,
         },
+        status=429 if wait_s is not None else 200,
     )
+    if wait_s is not None:
+        response["Retry-After"] = str(wait_s)
     # The fresh token must not linger in any cache.
     response["Cache-Control"] = "no-store"
     return response

@@ -65,8 +65,8 @@ def frameable_by_platforms(view: Callable[..., HttpResponse]) -> Callable[..., H
 class LaunchedSessionFramingMiddleware:
     """Pages of a session that began with a launch may be framed by that launch's LMS.
 
-    Placed after django-csp's middleware (so it runs first on the way out) and after
-    XFrameOptionsMiddleware (which then sees the exemption).
+    Placed inside django-csp's middleware (so it runs first on the way out) and inside
+    XFrameOptionsMiddleware (which then sees the exemption), and after the session's.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

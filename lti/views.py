@@ -16,6 +16,8 @@ from django.core import signing
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from lti_tool.models import LtiLaunch
@@ -111,7 +113,7 @@ def launch(request: HttpRequest) -> HttpResponse:
         return render(request, "lti/open_in_new_tab.html", {"token": token})
     sign_in(request, user, backend="django.contrib.auth.backends.ModelBackend")
     request.session[FRAMED_BY_SESSION_KEY] = registration_id
-    return redirect(landing)
+    return redirect(own_path(landing))
 
 
 @require_GET
@@ -124,9 +126,17 @@ def continue_in_new_tab(request: HttpRequest, token: str) -> HttpResponse:
             request,
             "This link was already used or has expired. Open the item from your LMS again.",
         )
+    request.session.flush()  # as for the launch itself: nothing of an earlier session is kept
     sign_in(request, user, backend="django.contrib.auth.backends.ModelBackend")
     request.session[FRAMED_BY_SESSION_KEY] = grant["registration_id"]
-    return redirect(grant["landing"])
+    return redirect(own_path(grant["landing"]))
+
+
+def own_path(url: str) -> str:
+    """Return `url` if it is a path on this site, else the home page: never a redirect away."""
+    if url_has_allowed_host_and_scheme(url, allowed_hosts=set()) and url.startswith("/"):
+        return url
+    return reverse("home")
 
 
 DEEP_LINKING_SETTINGS_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"

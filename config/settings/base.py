@@ -73,6 +73,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost with SecurityMiddleware, so that every answer gets the CSP and X-Frame-Options:
+    # static files (WhiteNoise answers early) and errors raised by a middleware (a Host not in
+    # ALLOWED_HOSTS) too.
+    "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Before sessions and auth: an unchanged submission's poll is answered from Redis alone.
     "exercises.live_status.LiveStatusMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -81,10 +86,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
     # CSP: pages of a session begun by an LMS launch may be framed by that LMS (frame-ancestors
-    # from its registration). After the two above, so its exemption reaches them.
+    # from its registration). Inside the CSP and X-Frame-Options middleware, so its exemption
+    # reaches them.
     "lti.framing.LaunchedSessionFramingMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -255,6 +259,19 @@ AXES_VERBOSE = False
 # The client is REMOTE_ADDR, or behind a TLS proxy the address that proxy appended.
 AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_ip"
 SIGNUPS_PER_CLIENT_PER_HOUR = int(os.environ.get("SIGNUPS_PER_CLIENT_PER_HOUR", "5"))
+# What can be guessed or flooded, per hour (accounts.throttle): wrong join codes per learner and
+# per client; password reset mails per e-mail address and per client; new API tokens per learner.
+JOIN_CODE_FAILURES_PER_HOUR = int(os.environ.get("JOIN_CODE_FAILURES_PER_HOUR", "10"))
+JOIN_CODE_FAILURES_PER_CLIENT_PER_HOUR = int(
+    os.environ.get("JOIN_CODE_FAILURES_PER_CLIENT_PER_HOUR", "30")
+)
+PASSWORD_RESETS_PER_ADDRESS_PER_HOUR = int(
+    os.environ.get("PASSWORD_RESETS_PER_ADDRESS_PER_HOUR", "3")
+)
+PASSWORD_RESETS_PER_CLIENT_PER_HOUR = int(
+    os.environ.get("PASSWORD_RESETS_PER_CLIENT_PER_HOUR", "10")
+)
+API_TOKENS_PER_HOUR = int(os.environ.get("API_TOKENS_PER_HOUR", "10"))
 
 # Production hardening: on whenever DEBUG is off, each switchable for a plain-HTTP local deploy.
 if not DEBUG:

@@ -11,6 +11,7 @@ from django.test import Client
 from exercises.models import Submission
 from exercises.services import record_grading_result
 from grader.grading import TestResult, Verdict
+from tests.factories import make_staff
 from tests.pipeline.conftest import make_exercise
 
 pytestmark = pytest.mark.django_db
@@ -183,11 +184,15 @@ def test_unknown_or_unpublished_exercises_are_404(learner, api_client, published
     assert not Submission.objects.exists()
 
 
-def test_staff_may_submit_to_an_unpublished_exercise(api_client):
-    make_exercise("draft", published=False)
-    staff = User.objects.create_user("grace", is_staff=True)
+def test_staff_of_its_course_may_submit_to_an_unpublished_exercise(api_client):
+    draft = make_exercise("draft", published=False)
+    staff = make_staff(draft.lesson.course, "grace")
     response = post(api_client(staff), {"code": "x = 1"}, url="/api/exercises/draft/submissions")
     assert response.status_code == 202
+    # Staff of another course are learners here (tests/security/test_staff_scope.py).
+    other = make_staff(None, "eve")
+    response = post(api_client(other), {"code": "x = 1"}, url="/api/exercises/draft/submissions")
+    assert response.status_code == 404
 
 
 def test_another_learners_submission_is_not_found(exercise, learner, api_client):

@@ -33,6 +33,7 @@ from exercises.stats import exercise_stats
 from exercises.tasks import grade_submission as grading_task
 from grader.grading import TestResult, Verdict
 from grader.sandbox import SandboxUnavailable
+from tests.factories import make_staff
 from tests.pipeline.conftest import FORGOT_MESSAGE, FORGOT_TO_ADD, make_exercise
 
 pytestmark = pytest.mark.django_db
@@ -75,11 +76,13 @@ def test_submit_solution_refuses_code_it_cannot_store_or_grade(exercise, learner
     assert not Submission.objects.exists()
 
 
-def test_submit_solution_refuses_an_unpublished_exercise_to_learners_only(learner):
+def test_submit_solution_takes_an_unpublished_exercise_from_its_courses_staff_only(learner):
     draft = make_exercise("draft", published=False)
     with pytest.raises(Exercise.DoesNotExist):
         submit(draft, learner)
-    staff = User.objects.create_user("grace", is_staff=True)
+    with pytest.raises(Exercise.DoesNotExist):
+        submit(draft, make_staff(None, "eve"))  # staff of no course of this exercise
+    staff = make_staff(draft.lesson.course, "grace")
     assert submit(draft, staff).status == Submission.Status.QUEUED
 
 
