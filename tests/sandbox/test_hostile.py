@@ -17,6 +17,7 @@ import os
 import re
 import resource
 import signal
+import stat
 import sys
 import time
 from collections.abc import Iterator
@@ -135,10 +136,15 @@ def _scratch_leftovers(sandbox: Sandbox) -> list[str]:
     scratch = zygote_view / str(sandbox._slot.scratch).lstrip("/")
     found = []
     for entry in scratch.iterdir():
-        if not entry.is_dir() or any(entry.iterdir()):
-            found.append(str(entry))
-        elif os.listxattr(entry):
-            found.append(f"{entry} (xattrs {os.listxattr(entry)})")
+        try:
+            if not stat.S_ISDIR(entry.lstat().st_mode):  # a file or a link, even to a folder
+                found.append(f"{entry} (not a folder)")
+            elif any(entry.iterdir()):
+                found.append(f"{entry} (holds {sorted(p.name for p in entry.iterdir())})")
+            elif os.listxattr(entry):
+                found.append(f"{entry} (xattrs {os.listxattr(entry)})")
+        except FileNotFoundError:
+            continue  # removed while we looked: the zygote cleaning up a finished job
     return found
 
 
