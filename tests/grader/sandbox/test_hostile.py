@@ -188,7 +188,7 @@ def test_attack_is_contained(case: Attack, sandbox, context, received_signals):
 
 def test_hostile_suite_passes_as_an_unprivileged_user():
     """The whole suite above, as `nobody` (user namespace where allowed, and namespaces off)."""
-    secrets = PROJECT / "tests" / "sandbox" / "_fake_secrets_unprivileged"
+    secrets = PROJECT / "tests" / "grader" / "sandbox" / "_fake_secrets_unprivileged"
     secrets.mkdir(mode=0o755, exist_ok=True)
     try:
         (secrets / ".env").write_text(f"SECRET_KEY={CANARY}\n")
@@ -197,7 +197,7 @@ def test_hostile_suite_passes_as_an_unprivileged_user():
             os.chmod(path, 0o644)
         result = as_unprivileged_user(
             [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:django", "-q", "-x",
-             "-o", "addopts=", "tests/sandbox/test_hostile.py", "-k", "not unprivileged"],
+             "-o", "addopts=", "tests/grader/sandbox/test_hostile.py", "-k", "not unprivileged"],
             {"UNROLLED_HOSTILE_SECRETS": str(secrets)},
         )  # fmt: skip
     finally:

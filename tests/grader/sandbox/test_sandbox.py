@@ -237,6 +237,7 @@ def test_sandbox_works_from_a_plain_python_process_without_django(tmp_path):
         "print(r.outcomes[0].value)\n"
     )
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    root = os.path.dirname(root)  # tests/grader/sandbox/ is three folders down
     out = subprocess.run(
         [sys.executable, str(script)], cwd=root, env={**os.environ, "PYTHONPATH": root},
         capture_output=True, text=True, timeout=60, check=True,

@@ -1,4 +1,4 @@
-"""The attack table of the hostile sandbox suite (tests/sandbox/test_hostile.py).
+"""The attack table of the hostile sandbox suite (tests/grader/sandbox/test_hostile.py).
 
 Each `Attack` is a submission meant to break out of the sandbox, with the check its result
 must pass. A plain data module: pytest does not collect it.
@@ -118,9 +118,9 @@ ATTACKS = [
     ),
     Attack(
         "write_project_tree",
-        attack("open(ctx['project'] + '/tests/sandbox/" + MARK + "', 'w').write('x')"),
+        attack("open(ctx['project'] + '/tests/grader/sandbox/" + MARK + "', 'w').write('x')"),
         DENIED,
-        must_not_exist=(str(PROJECT / "tests" / "sandbox" / MARK),),
+        must_not_exist=(str(PROJECT / "tests" / "grader" / "sandbox" / MARK),),
     ),
     Attack(
         "mkdir_and_symlink_outside",

@@ -1,4 +1,4 @@
-"""Building blocks of the hostile sandbox suite's attack table (tests/sandbox/attacks.py).
+"""Building blocks of the hostile sandbox suite's attack table (tests/grader/sandbox/attacks.py).
 
 The `Attack` record, the checks a result must pass, and helpers writing attack code.
 A plain module: pytest does not collect it.
@@ -15,7 +15,7 @@ import numpy as np
 
 from grader.sandbox import Limits, RunResult, Sandbox
 
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[3]
 LIMITS = Limits(time_limit_s=1.0, memory_mb=256, output_bytes=1024 * 1024)
 # Memory bombs fault in a few hundred MB: on a loaded machine that can pass 1 s.
 MEMORY_LIMITS = Limits(time_limit_s=5.0, memory_mb=256, output_bytes=1024 * 1024)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from grader.sandbox import zygote
 
-BASE_DIR = Path(__file__).resolve().parents[2]
+BASE_DIR = Path(__file__).resolve().parents[3]
 HOLD_A_SLOT = textwrap.dedent(
     """
     import sys, time

@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[3]
 NOBODY = 65534
 
 
