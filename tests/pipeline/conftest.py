@@ -77,7 +77,8 @@ def exercise(db) -> Exercise:
 
 
 @pytest.fixture
-def learner(db) -> User:
+def api_learner(db) -> User:
+    """The learner of these tests, "ada" (tests/conftest.py's `learner` is "alice")."""
     return User.objects.create_user("ada", password="pw-ada-123")
 
 

@@ -24,9 +24,9 @@ def post(client: Client, body: object, url: str = URL):
 
 
 def test_submitting_code_answers_202_and_queues_one_grading(
-    exercise, learner, api_client, django_capture_on_commit_callbacks
+    exercise, api_learner, api_client, django_capture_on_commit_callbacks
 ):
-    client = api_client(learner)
+    client = api_client(api_learner)
     with django_capture_on_commit_callbacks() as callbacks:
         response = post(client, {"code": "def add_one(x):\n    return x + 1\n"})
     assert response.status_code == 202
@@ -37,13 +37,13 @@ def test_submitting_code_answers_202_and_queues_one_grading(
         "status": "queued",
         "url": f"/api/submissions/{submission.id}",
     }
-    assert submission.user == learner
+    assert submission.user == api_learner
     assert submission.kind == Submission.Kind.SUBMIT
     assert len(callbacks) == 1
 
 
-def test_reading_my_submission_answers_200_with_its_state(exercise, learner, api_client):
-    client = api_client(learner)
+def test_reading_my_submission_answers_200_with_its_state(exercise, api_learner, api_client):
+    client = api_client(api_learner)
     created = post(client, {"code": "def add_one(x):\n    return x + 1\n"}).json()
     response = client.get(created["url"])
     assert response.status_code == 200
@@ -59,8 +59,8 @@ def test_reading_my_submission_answers_200_with_its_state(exercise, learner, api
     assert body["created_at"]
 
 
-def test_a_graded_submission_shows_tests_without_hidden_inputs(exercise, learner, api_client):
-    client = api_client(learner)
+def test_a_graded_submission_shows_tests_without_hidden_inputs(exercise, api_learner, api_client):
+    client = api_client(api_learner)
     created = post(client, {"code": "def add_one(x):\n    return x\n"}).json()
     verdict = Verdict(
         exercise="add-one",
@@ -82,8 +82,8 @@ def test_a_graded_submission_shows_tests_without_hidden_inputs(exercise, learner
     assert body["graded_at"] is not None
 
 
-def test_a_retried_grading_is_shown_as_retrying(exercise, learner, api_client):
-    client = api_client(learner)
+def test_a_retried_grading_is_shown_as_retrying(exercise, api_learner, api_client):
+    client = api_client(api_learner)
     created = post(client, {"code": "x = 1"}).json()
     Submission.objects.filter(id=created["id"]).update(status="running", deliveries=2)
     body = client.get(created["url"]).json()
@@ -92,9 +92,9 @@ def test_a_retried_grading_is_shown_as_retrying(exercise, learner, api_client):
     assert "does not count as an attempt" in body["message"]
 
 
-def test_code_of_exactly_64_kib_is_accepted(exercise, learner, api_client):
+def test_code_of_exactly_64_kib_is_accepted(exercise, api_learner, api_client):
     code = "#" * (64 * 1024)
-    assert post(api_client(learner), {"code": code}).status_code == 202
+    assert post(api_client(api_learner), {"code": code}).status_code == 202
 
 
 @pytest.mark.parametrize(
@@ -102,8 +102,8 @@ def test_code_of_exactly_64_kib_is_accepted(exercise, learner, api_client):
     ["#" * (64 * 1024 + 1), "é" * (32 * 1024 + 1)],
     ids=["ascii", "two-byte characters under 64 Ki characters"],
 )
-def test_code_over_64_kib_is_refused_with_400(exercise, learner, api_client, code):
-    response = post(api_client(learner), {"code": code})
+def test_code_over_64_kib_is_refused_with_400(exercise, api_learner, api_client, code):
+    response = post(api_client(api_learner), {"code": code})
     assert response.status_code == 400
     assert "64 KiB" in response.json()["detail"]
     assert not Submission.objects.exists()
@@ -136,8 +136,10 @@ def test_code_over_64_kib_is_refused_with_400(exercise, learner, api_client, cod
         "NUL character",
     ],
 )
-def test_bad_bodies_are_refused_with_400_and_a_message(exercise, learner, api_client, body, words):
-    response = post(api_client(learner), body)
+def test_bad_bodies_are_refused_with_400_and_a_message(
+    exercise, api_learner, api_client, body, words
+):
+    response = post(api_client(api_learner), body)
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json; charset=utf-8"
     assert words in response.json()["detail"]
@@ -149,7 +151,7 @@ def test_bad_bodies_are_refused_with_400_and_a_message(exercise, learner, api_cl
     [None, "Bearer not-a-token", "Bearer ", "Token abc", "Basic YWRhOnB3"],
     ids=["missing", "unknown token", "empty token", "other scheme", "basic"],
 )
-def test_requests_without_a_valid_token_are_401(exercise, learner, header):
+def test_requests_without_a_valid_token_are_401(exercise, api_learner, header):
     client = Client(HTTP_AUTHORIZATION=header) if header else Client()
     for response in (post(client, {"code": "x = 1"}), client.get("/api/submissions/1")):
         assert response.status_code == 401
@@ -157,25 +159,27 @@ def test_requests_without_a_valid_token_are_401(exercise, learner, header):
     assert not Submission.objects.exists()
 
 
-def test_a_replaced_token_stops_working(exercise, learner, api_client):
-    old = api_client(learner)
-    api_client(learner)  # a new token replaces the old one
+def test_a_replaced_token_stops_working(exercise, api_learner, api_client):
+    old = api_client(api_learner)
+    api_client(api_learner)  # a new token replaces the old one
     assert post(old, {"code": "x = 1"}).status_code == 401
 
 
-def test_an_inactive_learners_token_is_401(exercise, learner, api_client):
-    client = api_client(learner)
-    learner.is_active = False
-    learner.save(update_fields=["is_active"])
+def test_an_inactive_learners_token_is_401(exercise, api_learner, api_client):
+    client = api_client(api_learner)
+    api_learner.is_active = False
+    api_learner.save(update_fields=["is_active"])
     assert post(client, {"code": "x = 1"}).status_code == 401
 
 
 @pytest.mark.parametrize(
     ("published", "course_published"), [(False, True), (True, False)], ids=["draft", "draft course"]
 )
-def test_unknown_or_unpublished_exercises_are_404(learner, api_client, published, course_published):
+def test_unknown_or_unpublished_exercises_are_404(
+    api_learner, api_client, published, course_published
+):
     make_exercise("draft", published=published, course_published=course_published)
-    client = api_client(learner)
+    client = api_client(api_learner)
     for url in ("/api/exercises/nope/submissions", "/api/exercises/draft/submissions"):
         response = post(client, {"code": "x = 1"}, url=url)
         assert response.status_code == 404
@@ -190,8 +194,8 @@ def test_staff_may_submit_to_an_unpublished_exercise(api_client):
     assert response.status_code == 202
 
 
-def test_another_learners_submission_is_not_found(exercise, learner, api_client):
-    created = post(api_client(learner), {"code": "x = 1"}).json()
+def test_another_learners_submission_is_not_found(exercise, api_learner, api_client):
+    created = post(api_client(api_learner), {"code": "x = 1"}).json()
     other = User.objects.create_user("eve")
     response = api_client(other).get(created["url"])
     assert response.status_code == 404
@@ -200,21 +204,21 @@ def test_another_learners_submission_is_not_found(exercise, learner, api_client)
 
 
 @pytest.mark.parametrize("bad_id", ["abc", "0", "-1", "99999999999999999999999"])
-def test_impossible_submission_ids_are_json_errors(learner, api_client, bad_id):
-    response = api_client(learner).get(f"/api/submissions/{bad_id}")
+def test_impossible_submission_ids_are_json_errors(api_learner, api_client, bad_id):
+    response = api_client(api_learner).get(f"/api/submissions/{bad_id}")
     assert response.status_code in (400, 404)
     assert response.json()["detail"]
 
 
-def test_unknown_api_paths_answer_json_404(learner, api_client):
-    response = api_client(learner).get("/api/no/such/thing")
+def test_unknown_api_paths_answer_json_404(api_learner, api_client):
+    response = api_client(api_learner).get("/api/no/such/thing")
     assert response.status_code == 404
     assert response.json()["detail"]
 
 
-def test_too_many_submissions_are_429_with_retry_after(exercise, learner, api_client, settings):
+def test_too_many_submissions_are_429_with_retry_after(exercise, api_learner, api_client, settings):
     settings.SUBMISSION_RATE_LIMIT = "3/min"
-    client = api_client(learner)
+    client = api_client(api_learner)
     statuses = [post(client, {"code": "x = 1"}).status_code for _ in range(4)]
     assert statuses == [202, 202, 202, 429]
     response = post(client, {"code": "x = 1"})
@@ -227,15 +231,17 @@ def test_too_many_submissions_are_429_with_retry_after(exercise, learner, api_cl
     assert post(api_client(other), {"code": "x = 1"}).status_code == 202
 
 
-def test_the_default_rate_lets_a_burst_of_ten_through(exercise, learner, api_client):
-    client = api_client(learner)
+def test_the_default_rate_lets_a_burst_of_ten_through(exercise, api_learner, api_client):
+    client = api_client(api_learner)
     assert {post(client, {"code": "x = 1"}).status_code for _ in range(10)} == {202}
 
 
-def test_a_signed_in_browser_reads_its_submission_with_the_session(exercise, learner, api_client):
-    created = post(api_client(learner), {"code": "x = 1"}).json()
+def test_a_signed_in_browser_reads_its_submission_with_the_session(
+    exercise, api_learner, api_client
+):
+    created = post(api_client(api_learner), {"code": "x = 1"}).json()
     browser = Client(enforce_csrf_checks=True)
-    browser.force_login(learner)
+    browser.force_login(api_learner)
     response = browser.get(created["url"])
     assert response.status_code == 200
     assert response.json()["id"] == created["id"]

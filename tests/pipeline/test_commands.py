@@ -28,11 +28,11 @@ def test_create_api_token_creates_the_learner_and_prints_one_token_line():
     assert user_for_api_token(token) == User.objects.get(username="newcomer")
 
 
-def test_create_api_token_for_an_existing_learner_replaces_the_token(learner):
-    first = run("create_api_token", learner.username).strip()
-    second = run("create_api_token", learner.username).strip()
+def test_create_api_token_for_an_existing_learner_replaces_the_token(api_learner):
+    first = run("create_api_token", api_learner.username).strip()
+    second = run("create_api_token", api_learner.username).strip()
     assert user_for_api_token(first) is None
-    assert user_for_api_token(second) == learner
+    assert user_for_api_token(second) == api_learner
     assert User.objects.count() == 1
 
 

@@ -35,8 +35,8 @@ def submit(client: Client) -> dict:
     return response.json()
 
 
-def test_an_unchanged_submission_answers_304_without_a_query(exercise, learner, api_client):
-    client = api_client(learner)
+def test_an_unchanged_submission_answers_304_without_a_query(exercise, api_learner, api_client):
+    client = api_client(api_learner)
     created = submit(client)
     first = client.get(created["url"])
     assert first.status_code == 200 and first["ETag"]
@@ -50,9 +50,9 @@ def test_an_unchanged_submission_answers_304_without_a_query(exercise, learner, 
 
 
 def test_every_change_of_the_row_gives_a_new_answer(
-    exercise, learner, api_client, django_capture_on_commit_callbacks
+    exercise, api_learner, api_client, django_capture_on_commit_callbacks
 ):
-    client = api_client(learner)
+    client = api_client(api_learner)
     created = submit(client)
     tag = client.get(created["url"])["ETag"]
     with django_capture_on_commit_callbacks(execute=True):
@@ -67,22 +67,22 @@ def test_every_change_of_the_row_gives_a_new_answer(
     assert client.get(created["url"], HTTP_IF_NONE_MATCH=graded["ETag"]).status_code == 304
 
 
-def test_another_learners_credentials_never_match_a_tag(exercise, learner, api_client):
+def test_another_learners_credentials_never_match_a_tag(exercise, api_learner, api_client):
     from django.contrib.auth.models import User
 
-    created = submit(api_client(learner))
-    tag = api_client(learner).get(created["url"])["ETag"]
+    created = submit(api_client(api_learner))
+    tag = api_client(api_learner).get(created["url"])["ETag"]
     intruder = api_client(User.objects.create_user("eve", password="pw-eve-123"))
     response = intruder.get(created["url"], HTTP_IF_NONE_MATCH=tag)
     assert response.status_code == 404
 
 
 def test_a_session_poll_gets_304_and_a_platform_error_gets_through(
-    exercise, learner, api_client, django_capture_on_commit_callbacks
+    exercise, api_learner, api_client, django_capture_on_commit_callbacks
 ):
-    created = submit(api_client(learner))
+    created = submit(api_client(api_learner))
     browser = Client()
-    browser.force_login(learner)
+    browser.force_login(api_learner)
     tag = browser.get(created["url"])["ETag"]
     assert browser.get(created["url"], HTTP_IF_NONE_MATCH=tag).status_code == 304
     Submission.objects.filter(id=created["id"]).update(status=Submission.Status.RUNNING)

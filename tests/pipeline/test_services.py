@@ -57,10 +57,10 @@ def submit(exercise: Exercise, user: User, code: str = CORRECT, **kwargs) -> Sub
 
 
 def test_submit_solution_queues_one_grading_after_commit(
-    exercise, learner, django_capture_on_commit_callbacks
+    exercise, api_learner, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks() as callbacks:
-        submission = submit(exercise, learner)
+        submission = submit(exercise, api_learner)
     assert submission.status == Submission.Status.QUEUED
     assert submission.deliveries == 0
     assert len(callbacks) == 1
@@ -69,22 +69,22 @@ def test_submit_solution_queues_one_grading_after_commit(
 @pytest.mark.parametrize(
     "code", ["#" * (64 * 1024 + 1), "x = '\udc80'", "x = 1\x00", b"x = 1", None]
 )
-def test_submit_solution_refuses_code_it_cannot_store_or_grade(exercise, learner, code):
+def test_submit_solution_refuses_code_it_cannot_store_or_grade(exercise, api_learner, code):
     with pytest.raises(ValidationError):
-        submit(exercise, learner, code=code)
+        submit(exercise, api_learner, code=code)
     assert not Submission.objects.exists()
 
 
-def test_submit_solution_refuses_an_unpublished_exercise_to_learners_only(learner):
+def test_submit_solution_refuses_an_unpublished_exercise_to_learners_only(api_learner):
     draft = make_exercise("draft", published=False)
     with pytest.raises(Exercise.DoesNotExist):
-        submit(draft, learner)
+        submit(draft, api_learner)
     staff = User.objects.create_user("grace", is_staff=True)
     assert submit(draft, staff).status == Submission.Status.QUEUED
 
 
-def test_start_grading_counts_deliveries_and_refuses_final_submissions(exercise, learner):
-    submission = submit(exercise, learner)
+def test_start_grading_counts_deliveries_and_refuses_final_submissions(exercise, api_learner):
+    submission = submit(exercise, api_learner)
     first = start_grading(submission_id=submission.id)
     assert first.status == Submission.Status.RUNNING
     assert first.deliveries == 1
@@ -98,8 +98,8 @@ def test_start_grading_counts_deliveries_and_refuses_final_submissions(exercise,
     assert Submission.objects.get().deliveries == 2
 
 
-def test_record_grading_result_writes_every_field(exercise, learner):
-    submission = submit(exercise, learner)
+def test_record_grading_result_writes_every_field(exercise, api_learner):
+    submission = submit(exercise, api_learner)
     start_grading(submission_id=submission.id)
     assert record_grading_result(
         submission_id=submission.id, verdict=verdict("failed", 0.5), exercise_version="abc"
@@ -115,8 +115,8 @@ def test_record_grading_result_writes_every_field(exercise, learner):
     assert stored.graded_at is not None
 
 
-def test_a_duplicate_result_is_a_no_op(exercise, learner):
-    submission = submit(exercise, learner)
+def test_a_duplicate_result_is_a_no_op(exercise, api_learner):
+    submission = submit(exercise, api_learner)
     start_grading(submission_id=submission.id)
     assert record_grading_result(
         submission_id=submission.id, verdict=verdict(), exercise_version="1"
@@ -134,8 +134,8 @@ def test_a_duplicate_result_is_a_no_op(exercise, learner):
     )
 
 
-def test_learner_output_with_nul_and_surrogates_is_stored_safely(exercise, learner):
-    submission = submit(exercise, learner)
+def test_learner_output_with_nul_and_surrogates_is_stored_safely(exercise, api_learner):
+    submission = submit(exercise, api_learner)
     record_grading_result(
         submission_id=submission.id,
         verdict=verdict(stdout="a\x00b\ud800c"),
@@ -152,13 +152,13 @@ def age(submission: Submission, seconds: float) -> None:
 
 
 def test_the_sweeper_requeues_only_stuck_unfinished_submissions(
-    exercise, learner, django_capture_on_commit_callbacks
+    exercise, api_learner, django_capture_on_commit_callbacks
 ):
-    stuck_queued = submit(exercise, learner)
-    stuck_running = submit(exercise, learner)
+    stuck_queued = submit(exercise, api_learner)
+    stuck_running = submit(exercise, api_learner)
     start_grading(submission_id=stuck_running.id)
-    fresh = submit(exercise, learner)
-    done = submit(exercise, learner)
+    fresh = submit(exercise, api_learner)
+    done = submit(exercise, api_learner)
     record_grading_result(submission_id=done.id, verdict=verdict(), exercise_version="v")
     for submission in (stuck_queued, stuck_running, done):
         age(submission, 120)
@@ -171,8 +171,8 @@ def test_the_sweeper_requeues_only_stuck_unfinished_submissions(
     assert Submission.objects.filter(kind=Submission.Kind.SUBMIT).count() == 4
 
 
-def test_the_sweeper_gives_up_on_a_submission_that_keeps_failing(exercise, learner):
-    submission = submit(exercise, learner)
+def test_the_sweeper_gives_up_on_a_submission_that_keeps_failing(exercise, api_learner):
+    submission = submit(exercise, api_learner)
     Submission.objects.filter(id=submission.id).update(
         status=Submission.Status.RUNNING, deliveries=MAX_DELIVERIES
     )
@@ -184,9 +184,9 @@ def test_the_sweeper_gives_up_on_a_submission_that_keeps_failing(exercise, learn
 
 
 def test_regrade_submissions_requeues_final_ones_on_the_bulk_queue(
-    exercise, learner, django_capture_on_commit_callbacks
+    exercise, api_learner, django_capture_on_commit_callbacks
 ):
-    submission = submit(exercise, learner)
+    submission = submit(exercise, api_learner)
     start_grading(submission_id=submission.id)
     record_grading_result(submission_id=submission.id, verdict=verdict(), exercise_version="v")
     with django_capture_on_commit_callbacks() as callbacks:
@@ -198,24 +198,24 @@ def test_regrade_submissions_requeues_final_ones_on_the_bulk_queue(
     assert (stored.status, stored.deliveries) == (Submission.Status.QUEUED, 0)
 
 
-def test_api_tokens_are_stored_hashed_and_replaced_on_regeneration(learner):
-    token = create_api_token(user=learner)
+def test_api_tokens_are_stored_hashed_and_replaced_on_regeneration(api_learner):
+    token = create_api_token(user=api_learner)
     assert len(token) >= 40
-    stored = ApiToken.objects.get(user=learner)
+    stored = ApiToken.objects.get(user=api_learner)
     assert token not in stored.key_hash
-    assert user_for_api_token(token) == learner
-    newer = regenerate_api_token(user=learner)
+    assert user_for_api_token(token) == api_learner
+    newer = regenerate_api_token(user=api_learner)
     assert newer != token
     assert user_for_api_token(token) is None
-    assert user_for_api_token(newer) == learner
+    assert user_for_api_token(newer) == api_learner
     assert ApiToken.objects.count() == 1
 
 
 # Through the real sandbox, in this process: what a worker does for one message.
 
 
-def test_grading_a_correct_submission_records_passed(exercise, learner):
-    submission = submit(exercise, learner)
+def test_grading_a_correct_submission_records_passed(exercise, api_learner):
+    submission = submit(exercise, api_learner)
     assert grading_services.grade_submission(submission_id=submission.id)
     stored = Submission.objects.get()
     assert stored.status == Submission.Status.PASSED
@@ -224,8 +224,8 @@ def test_grading_a_correct_submission_records_passed(exercise, learner):
     assert stored.exercise_version == exercise_specs.exercise_spec(exercise).version
 
 
-def test_grading_a_known_mistake_records_its_misconception(exercise, learner):
-    submission = submit(exercise, learner, code=FORGOT_TO_ADD)
+def test_grading_a_known_mistake_records_its_misconception(exercise, api_learner):
+    submission = submit(exercise, api_learner, code=FORGOT_TO_ADD)
     grading_services.grade_submission(submission_id=submission.id)
     stored = Submission.objects.get()
     assert stored.status == Submission.Status.FAILED
@@ -233,8 +233,8 @@ def test_grading_a_known_mistake_records_its_misconception(exercise, learner):
     assert stored.misconception_slug == "forgot-to-add"
 
 
-def test_grading_twice_records_once(exercise, learner):
-    submission = submit(exercise, learner)
+def test_grading_twice_records_once(exercise, api_learner):
+    submission = submit(exercise, api_learner)
     assert grading_services.grade_submission(submission_id=submission.id)
     graded_at = Submission.objects.get().graded_at
     assert not grading_services.grade_submission(submission_id=submission.id)
@@ -242,8 +242,8 @@ def test_grading_twice_records_once(exercise, learner):
     assert (stored.graded_at, stored.deliveries) == (graded_at, 1)
 
 
-def test_a_run_grades_only_the_visible_examples(exercise, learner):
-    submission = submit(exercise, learner, kind=Submission.Kind.RUN)
+def test_a_run_grades_only_the_visible_examples(exercise, api_learner):
+    submission = submit(exercise, api_learner, kind=Submission.Kind.RUN)
     grading_services.grade_submission(submission_id=submission.id)
     names = [test["name"] for test in Submission.objects.get().tests]
     assert names == ["example"]
@@ -252,30 +252,30 @@ def test_a_run_grades_only_the_visible_examples(exercise, learner):
 # --- the per-learner rate limit -------------------------------------------------------------
 
 
-def test_submit_solution_refuses_past_the_rate_limit_with_the_wait(exercise, learner, settings):
+def test_submit_solution_refuses_past_the_rate_limit_with_the_wait(exercise, api_learner, settings):
     settings.SUBMISSION_RATE_LIMIT = "2/min"
-    submit(exercise, learner)
-    submit(exercise, learner, kind=Submission.Kind.RUN)
+    submit(exercise, api_learner)
+    submit(exercise, api_learner, kind=Submission.Kind.RUN)
     with pytest.raises(SubmissionRateLimited) as refused:
-        submit(exercise, learner)
+        submit(exercise, api_learner)
     assert 59 <= refused.value.retry_after_s <= 60
     assert refused.value.limit == "2/min"
     assert Submission.objects.count() == 2
 
 
 def test_the_wait_is_until_the_oldest_counted_submission_leaves_the_window(
-    exercise, learner, settings
+    exercise, api_learner, settings
 ):
     settings.SUBMISSION_RATE_LIMIT = "2/min"
-    old, recent = submit(exercise, learner), submit(exercise, learner)
+    old, recent = submit(exercise, api_learner), submit(exercise, api_learner)
     now = timezone.now()
     Submission.objects.filter(id=old.id).update(created_at=now - timedelta(seconds=50))
     Submission.objects.filter(id=recent.id).update(created_at=now - timedelta(seconds=20))
     with pytest.raises(SubmissionRateLimited) as refused:
-        submit(exercise, learner)
+        submit(exercise, api_learner)
     assert 9 <= refused.value.retry_after_s <= 11
     Submission.objects.filter(id=old.id).update(created_at=now - timedelta(seconds=61))
-    assert submit(exercise, learner).status == Submission.Status.QUEUED
+    assert submit(exercise, api_learner).status == Submission.Status.QUEUED
 
 
 @pytest.mark.parametrize(
@@ -323,8 +323,8 @@ def test_editing_the_exercise_gives_a_new_spec(exercise):
 # --- tasks and database connections -----------------------------------------------------------
 
 
-def test_a_task_run_eagerly_leaves_its_callers_database_connection_open(exercise, learner):
-    submission = submit(exercise, learner)
+def test_a_task_run_eagerly_leaves_its_callers_database_connection_open(exercise, api_learner):
+    submission = submit(exercise, api_learner)
     # Inside the test's transaction, as inside a caller's request: the connection is the caller's.
     grading_task.apply(args=[submission.id])
     submission.refresh_from_db()
@@ -385,21 +385,21 @@ def test_a_sandbox_down_past_the_retries_ends_the_row_at_once_as_a_platform_faul
     assert client.get(f"/api/submissions/{submission.id}").json()["fault"] == "platform"
 
 
-def test_a_syntax_error_ends_the_row_as_the_submissions_fault(exercise, learner, client):
-    submission = submit(exercise, learner, code="def add_one(x)\n    return x\n")
+def test_a_syntax_error_ends_the_row_as_the_submissions_fault(exercise, api_learner, client):
+    submission = submit(exercise, api_learner, code="def add_one(x)\n    return x\n")
     grading_services.grade_submission(submission_id=submission.id)
     submission.refresh_from_db()
     assert (submission.status, submission.fault) == ("error", "submission")
     assert exercise_stats(exercise).submissions == 1
-    client.force_login(learner)
+    client.force_login(api_learner)
     page = client.get(f"/exercises/{exercise.slug}/submissions/{submission.id}/").content.decode()
     assert "Not your code" not in page
     assert client.get(f"/api/submissions/{submission.id}").json()["fault"] == "submission"
 
 
-def test_the_sweeper_regrades_platform_faults_until_their_deliveries_run_out(exercise, learner):
-    faulted = submit(exercise, learner)
-    spent = submit(exercise, learner)
+def test_the_sweeper_regrades_platform_faults_until_their_deliveries_run_out(exercise, api_learner):
+    faulted = submit(exercise, api_learner)
+    spent = submit(exercise, api_learner)
     give_up_grading(submission_id=faulted.id)
     give_up_grading(submission_id=spent.id)
     Submission.objects.filter(id=spent.id).update(deliveries=MAX_AUTOMATIC_DELIVERIES)
@@ -413,9 +413,9 @@ def test_the_sweeper_regrades_platform_faults_until_their_deliveries_run_out(exe
 
 
 def test_regrade_leaves_an_unfinished_submission_alone(
-    exercise, learner, django_capture_on_commit_callbacks
+    exercise, api_learner, django_capture_on_commit_callbacks
 ):
-    running = submit(exercise, learner)
+    running = submit(exercise, api_learner)
     start_grading(submission_id=running.id)
     with django_capture_on_commit_callbacks() as callbacks:
         assert regrade_submissions(submissions=[running]) == 0

@@ -13,7 +13,8 @@ from exercises.models import Submission
 from exercises.stats import gradebook_csv, spreadsheet_safe
 from tests.factories import make_user
 
-pytestmark = pytest.mark.django_db
+# Each test starts and ends with an empty cache (sign-up counts live there).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 MATHJAX_CONFIG = Path(settings.BASE_DIR) / "static" / "js" / "mathjax-config.js"
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-pytestmark = pytest.mark.django_db
+# Each test starts and ends with an empty cache (sign-up counts live there).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 

@@ -11,7 +11,8 @@ from courses.services import answer_question
 from exercises.models import Exercise, Submission
 from tests.factories import make_user
 
-pytestmark = pytest.mark.django_db
+# Each test starts and ends with an empty cache (sign-up counts live there).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 
 def inline_data(prefix: str, objects, fields, delete_pk: int) -> dict:

@@ -6,6 +6,9 @@ import pytest
 
 from courses.numeric import PromptError, fill_prompt, format_prompt, plain_parameters
 
+# Each test starts and ends with an empty cache (sign-up counts live there).
+pytestmark = pytest.mark.usefixtures("empty_cache")
+
 PARAMETERS = {"a": np.float64(1.23456), "n": np.int64(7), "s": "tanh", "v": np.arange(3)}
 SECRET_PROBE = "{a.ctypes.__init__.__globals__[sys].modules[django.conf].settings.SECRET_KEY}"
 

@@ -8,7 +8,8 @@ from django.test import Client
 from exercises.models import Submission
 from exercises.services import create_api_token
 
-pytestmark = pytest.mark.django_db
+# Each test starts and ends with an empty cache (sign-up counts live there).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 
 @pytest.mark.parametrize("raw", ["²", "١٢", "１", "⑦", "12²", "-1", " 1", "1" * 40])

@@ -6,7 +6,8 @@ from axes.models import AccessAttempt
 from django.contrib.auth.models import User
 from django.test import Client
 
-pytestmark = pytest.mark.django_db
+# Each test starts and ends with an empty cache (sign-up counts live there).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 PASSWORD = "Right-password-2024"
 

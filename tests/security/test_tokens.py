@@ -10,7 +10,8 @@ from django.test import Client
 from exercises.models import ApiToken
 from exercises.services import create_api_token
 
-pytestmark = pytest.mark.django_db
+# Each test starts and ends with an empty cache (sign-up counts live there).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 OLD, NEW = "Old-password-2024", "New-password-2025"
 
