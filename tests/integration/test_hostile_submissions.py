@@ -21,8 +21,8 @@ from django.db import connection
 
 from config.stack import BASE_DIR
 from exercises.models import Submission
-from tests.pipeline.conftest import make_exercise
-from tests.pipeline.test_integration import (
+from tests.exercises.conftest import make_exercise
+from tests.integration.test_pipeline import (
     CORRECT,
     all_final,
     learner_client,

@@ -120,7 +120,7 @@ def test_an_import_that_would_drop_an_exercise_with_submissions_is_refused(tmp_p
 
     from django.core.management import CommandError, call_command
 
-    from tests.authoring.conftest import SMALL_COURSE, write_tree
+    from tests.exercises.course_folder import SMALL_COURSE, write_tree
 
     folder = write_tree(tmp_path / "course", SMALL_COURSE)
     call_command("import_course", str(folder))

@@ -1,8 +1,10 @@
-"""Builders for the authoring tests: a small course folder written from scratch."""
+"""Course-folder tools for the authoring tests: a small course folder written from scratch.
+
+A plain module; the `small_course` fixture (this folder, written to a temporary path) is in
+tests/exercises/conftest.py.
+"""
 
 from pathlib import Path
-
-import pytest
 
 REFERENCE = '''import numpy as np
 
@@ -118,8 +120,3 @@ def read_tree(root: Path) -> dict[str, bytes]:
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
-
-
-@pytest.fixture
-def small_course(tmp_path: Path) -> Path:
-    return write_tree(tmp_path / "tiny", SMALL_COURSE)

@@ -15,7 +15,7 @@ from courses.models import Course, Lesson
 from exercises.authoring import CheckState, check_state, publish_exercise
 from exercises.models import Exercise, Submission
 from exercises.services import submit_solution
-from tests.authoring.conftest import CASES, MISTAKE_NO_PLUS_ONE, REFERENCE
+from tests.exercises.course_folder import CASES, MISTAKE_NO_PLUS_ONE, REFERENCE
 from tests.factories import teach
 
 pytestmark = pytest.mark.django_db

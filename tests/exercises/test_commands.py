@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
 from exercises.services import user_for_api_token
-from tests.pipeline.conftest import FORGOT_MESSAGE, FORGOT_TO_ADD
+from tests.exercises.conftest import FORGOT_MESSAGE, FORGOT_TO_ADD
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from config.celery import app as celery_app
 from courses.models import Course, Lesson
 from exercises.authoring import CheckState, check_state
 from exercises.models import Exercise
-from tests.authoring.conftest import CASES, MISTAKE_NO_PLUS_ONE, REFERENCE
+from tests.exercises.course_folder import CASES, MISTAKE_NO_PLUS_ONE, REFERENCE
 from tests.factories import teach
 from tests.services import chromium_page
 

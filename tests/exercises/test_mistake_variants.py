@@ -9,7 +9,7 @@ from courses.models import Course
 from exercises.course_files import CourseFolderError, export_course, import_course
 from exercises.models import KnownMistake, MistakeVariant
 from exercises.specs import exercise_spec
-from tests.authoring.conftest import read_tree
+from tests.exercises.course_folder import read_tree
 from tests.factories import make_staff
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.test import Client
 from exercises.models import Submission
 from exercises.services import record_grading_result
 from grader.grading import TestResult, Verdict
-from tests.pipeline.conftest import make_exercise
+from tests.exercises.conftest import make_exercise
 
 pytestmark = pytest.mark.django_db
 

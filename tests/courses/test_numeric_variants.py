@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from courses.models import QuestionAttempt
 from grader.sandbox import Sandbox
+from tests.courses.test_questions import answer, expected_numeric
 from tests.factories import make_numeric_question
-from tests.web.test_questions import answer, expected_numeric
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from courses.models import Choice, Course, Lesson, Question
 from exercises.course_files import dump_yaml, export_course, import_course
 from exercises.course_files.files import _link_problem, _read_text
 from exercises.models import Exercise, KnownMistake
-from tests.authoring.conftest import SMALL_COURSE, read_tree, write_tree
+from tests.exercises.course_folder import SMALL_COURSE, read_tree, write_tree
 
 SEEDED = Path(__file__).resolve().parents[2] / "content" / "rnn-from-scratch"
 MODELS = (Course, Lesson, Question, Choice, Exercise, KnownMistake)

@@ -25,7 +25,7 @@ from config.stack import BASE_DIR, die_with_parent
 from exercises.models import Exercise, Submission
 from exercises.services import requeue_stuck_submissions, submit_solution
 from exercises.tasks import grade_submission
-from tests.pipeline.conftest import FORGOT_MESSAGE, FORGOT_TO_ADD, make_exercise
+from tests.exercises.conftest import FORGOT_MESSAGE, FORGOT_TO_ADD, make_exercise
 from tests.services import start_celery_worker, stop_process, worker_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

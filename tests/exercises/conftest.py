@@ -1,9 +1,11 @@
-"""Builders for the pipeline tests: a small exercise, learners and their API tokens."""
+"""Fixtures of the exercises tests: a small exercise, a learner and API tokens (the pipeline's
+tests), and a small course folder (the authoring tests, built in course_folder.py)."""
 
 from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -12,6 +14,7 @@ from django.test import Client
 from courses.models import Course, Lesson
 from exercises.models import Exercise, KnownMistake
 from exercises.services import create_api_token
+from tests.exercises.course_folder import SMALL_COURSE, write_tree
 
 REFERENCE = textwrap.dedent(
     """
@@ -90,3 +93,8 @@ def api_client(db) -> Callable[[User], Client]:
         return Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(user=user)}")
 
     return build
+
+
+@pytest.fixture
+def small_course(tmp_path: Path) -> Path:
+    return write_tree(tmp_path / "tiny", SMALL_COURSE)

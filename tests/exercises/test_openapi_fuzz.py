@@ -15,7 +15,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from exercises.models import Exercise
 from exercises.services import create_api_token, submit_solution
-from tests.pipeline.conftest import make_exercise
+from tests.exercises.conftest import make_exercise
 
 
 @pytest.fixture

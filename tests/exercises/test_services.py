@@ -33,7 +33,7 @@ from exercises.stats import exercise_stats
 from exercises.tasks import grade_submission as grading_task
 from grader.grading import TestResult, Verdict
 from grader.sandbox import SandboxUnavailable
-from tests.pipeline.conftest import FORGOT_MESSAGE, FORGOT_TO_ADD, make_exercise
+from tests.exercises.conftest import FORGOT_MESSAGE, FORGOT_TO_ADD, make_exercise
 
 pytestmark = pytest.mark.django_db
 
