@@ -1,13 +1,28 @@
-"""Fixtures shared by the whole suite: real Redis and PostgreSQL servers."""
+"""Fixtures shared by the whole suite: real Redis and PostgreSQL servers, a small course and
+its learners.
+
+No Django model is imported at module level: the hostile sandbox suite runs part of itself in
+a subprocess without pytest-django (tests/grader/sandbox/test_hostile.py), which loads this
+file too.
+"""
+
+from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.services import MissingTool, PostgresServer, RedisServer, free_port, missing_tool
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from tests.factories import SmallCourse
 
 
 @pytest.fixture(scope="session")
@@ -49,3 +64,65 @@ def broker(redis_server) -> Iterator[str]:
     app.conf.broker_url = previous
     app._pool = None
     app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def empty_cache():
+    """Sign-up counts live in the cache: a test that uses this starts from none.
+
+    Not autouse: the modules that need it say so (`pytest.mark.usefixtures("empty_cache")`).
+    """
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def small(db) -> SmallCourse:
+    from tests.factories import make_small_course
+
+    return make_small_course()
+
+
+@pytest.fixture
+def learner(db) -> User:
+    from tests.factories import make_user
+
+    return make_user("alice")
+
+
+@pytest.fixture
+def signed_in(db) -> Callable[[User], Client]:
+    from django.test import Client
+
+    def sign_in(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def alice(learner, signed_in) -> Client:
+    return signed_in(learner)
+
+
+@pytest.fixture
+def instructor_client(db, small) -> Client:
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from accounts.demo import ensure_instructors_group
+    from courses.models import Course
+    from tests.factories import teach
+
+    user = User.objects.create_user("teacher", password="pw", is_staff=True)
+    user.groups.add(ensure_instructors_group())
+    for course in Course.objects.all():  # the courses the test made first (`small`)
+        teach(user, course)
+    client = Client()
+    client.force_login(user)
+    return client

@@ -9,7 +9,7 @@ from .base import BASE_DIR  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # "live" is off (never a 304): real workers in other processes could not bump a local cache.
-# tests/web/test_live_status.py turns it on for the test client.
+# tests/exercises/test_live_status.py turns it on for the test client.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "live": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},

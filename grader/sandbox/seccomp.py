@@ -2,8 +2,8 @@
 
 Default deny. POLICY below is the one reviewed table of every system call the sandboxed
 interpreter may make (derived with strace from CPython and NumPy running linear algebra,
-FFT, random numbers, threads, imports and printing; see tests/sandbox/test_allowlist.py), each
-with its rule. Calls named in DENIED are refused with EPERM (a clear PermissionError in
+FFT, random numbers, threads, imports and printing; see
+tests/grader/sandbox/test_allowlist.py), each with its rule. Calls named in DENIED are refused with EPERM (a clear PermissionError in
 Python); every other number, including calls that later kernels add, is refused with ENOSYS
 (so that glibc falls back where it can, e.g. from clone3 to clone). A foreign architecture
 or the x32 ABI kills the process.

@@ -1,7 +1,7 @@
 """Hostile submissions through the whole pipeline: API → Redis → a real Celery worker.
 
-The sandbox's own suite (tests/sandbox/test_hostile.py) covers more than sixty attacks one
-layer down. Here a selection goes the way a learner's code really goes, to a worker whose
+The sandbox's own suite (tests/grader/sandbox/test_hostile.py) covers more than sixty
+attacks one layer down. Here a selection goes the way a learner's code really goes, to a worker whose
 environment holds a canary secret: every one must end as `failed` or `error` with a
 message, the canary must appear nowhere in what is stored or served, the worker must
 survive, and a correct submission right after must still pass.
@@ -21,8 +21,8 @@ from django.db import connection
 
 from config.stack import BASE_DIR
 from exercises.models import Submission
-from tests.pipeline.conftest import make_exercise
-from tests.pipeline.test_integration import (
+from tests.exercises.conftest import make_exercise
+from tests.integration.test_pipeline import (
     CORRECT,
     all_final,
     learner_client,

@@ -1,4 +1,7 @@
-"""Fixtures of the LTI tests: the LMS (lti1p3platform behind `responses`), a course, eager Celery."""
+"""Fixtures of the LTI tests: the LMS (lti1p3platform behind `responses`), eager Celery.
+
+The course (`small`) comes from tests/conftest.py.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ import responses
 from django.test import Client
 
 from config.celery import app as celery_app
-from tests.factories import make_small_course
 from tests.lti.platform import FakeLms
 
 
@@ -27,8 +29,3 @@ def lms(client: Client) -> Iterator[FakeLms]:
         platform = FakeLms(client)
         platform.serve(mock)
         yield platform
-
-
-@pytest.fixture
-def small():
-    return make_small_course()
